@@ -1,0 +1,82 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "log.h"
+#include "nestvirt.h"
+
+int context_load(Context *ctx, bool strict) {
+        ConfigLoadOptions o = {
+                .root = arg_root,
+                .single_file = arg_config,
+                .strict = strict,
+                .check_ownership = true,
+        };
+        int r;
+
+        *ctx = (Context) {};
+        r = config_load(&o, &ctx->config);
+        if (r < 0)
+                return log_error_errno(r, "Failed to load the configuration: %m");
+        r = inventory_load(arg_root, &ctx->inventory);
+        if (r < 0)
+                return log_error_errno(r, "Failed to read devices and NUMA nodes under %s: %m", arg_root ?: "/");
+        r = plan_build(&ctx->config, &ctx->inventory, &ctx->plan);
+        if (r < 0)
+                return log_error_errno(r, "Failed to plan: %m");
+        return 0;
+}
+
+void context_done(Context *ctx) {
+        plan_done(&ctx->plan);
+        inventory_done(&ctx->inventory);
+        config_done(&ctx->config);
+        diag_done(&ctx->extra);
+}
+
+size_t context_count(const Context *ctx, DiagLevel level) {
+        return diag_count(&ctx->config.diagnostics, level) + diag_count(&ctx->plan.diagnostics, level) +
+               diag_count(&ctx->extra, level);
+}
+
+static void print_list(const Diagnostics *d, FILE *f) {
+        for (size_t i = 0; i < d->n; i++) {
+                char where[512];
+                diag_format_location(&d->items[i], where, sizeof where);
+                fprintf(f, "%s%s: %s\n", where, diag_level_to_string(d->items[i].level), d->items[i].message);
+        }
+}
+
+void context_print_diagnostics(const Context *ctx, FILE *f) {
+        print_list(&ctx->config.diagnostics, f);
+        print_list(&ctx->plan.diagnostics, f);
+        print_list(&ctx->extra, f);
+}
+
+static void json_list(const Diagnostics *d, JsonWriter *w) {
+        for (size_t i = 0; i < d->n; i++) {
+                const Diagnostic *x = &d->items[i];
+                json_begin_object(w);
+                json_key(w, "level");
+                json_string(w, diag_level_to_string(x->level));
+                json_key(w, "file");
+                json_string(w, x->where.file);
+                json_key(w, "line");
+                if (x->where.line)
+                        json_uint(w, x->where.line);
+                else
+                        json_null(w);
+                json_key(w, "vm");
+                json_string(w, x->vm);
+                json_key(w, "device");
+                json_string(w, x->device);
+                json_key(w, "message");
+                json_string(w, x->message);
+                json_end_object(w);
+        }
+}
+
+void context_json_diagnostics(const Context *ctx, JsonWriter *w) {
+        json_begin_array(w);
+        json_list(&ctx->config.diagnostics, w);
+        json_list(&ctx->plan.diagnostics, w);
+        json_list(&ctx->extra, w);
+        json_end_array(w);
+}

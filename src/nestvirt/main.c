@@ -1,0 +1,133 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <getopt.h>
+
+#include "build-config.h"
+#include "log.h"
+#include "nestvirt.h"
+
+const char *arg_root = NULL;
+const char *arg_config = NULL;
+bool arg_json = false;
+
+typedef struct Verb {
+        const char *name;
+        int (*run)(int argc, char *argv[]);
+        bool json;          /* accepts --json */
+        const char *summary;
+        const char *help;
+} Verb;
+
+static const Verb verbs[] = {
+        { "check", verb_check, true, "Validate the configuration against this machine or an image root",
+          "Checks syntax and meaning of every config file, plans against the devices and NUMA nodes under\n"
+          "the root, and checks that the files the VMs name, the vfio modules of every kernel under\n"
+          "ROOT/lib/modules, the generator and the units are there. Unknown keys are errors here.\n"
+          "Exit status: 0 when no errors were found, 1 otherwise." },
+        { "plan", verb_plan, true, "Show what the generator and the units will do",
+          "Prints 1 GiB pages per node, each claimed device and the VM it goes to (with IOMMU group\n"
+          "siblings), each VM's node and CPUs, the unsafe-interrupts decision, and the units that would\n"
+          "be written. Exit status 1 when the plan has errors." },
+        { "devices", verb_devices, true, "List PCI devices with ids, NUMA node, IOMMU group and driver",
+          "Lists every PCI device: address, vendor:device, class, NUMA node, IOMMU group, bound driver\n"
+          "and the name from the hardware database. Use the ids for Device= and Passthrough=." },
+        { "cmdline", verb_cmdline, false, "Print the equivalent kernel command line parameters",
+          "Prints hugepagesz=1G hugepages=NODE:COUNT,... (and the unsafe interrupts switch when\n"
+          "the plan enables it) for admins who want boot-time reservation as well." },
+        { "reserve-hugepages", verb_not_yet, false, "Reserve the planned 1 GiB pages (run by nestvirt-hugepages.service)", NULL },
+        { "bind-vfio", verb_not_yet, false, "Bind the planned devices to vfio-pci (run by nestvirt-vfio.service)", NULL },
+};
+
+static void help(const Verb *v) {
+        if (v) {
+                printf("Usage: nestvirt %s [--root DIR] [--config FILE]%s\n\n%s.\n\n%s\n", v->name,
+                       v->json ? " [--json]" : "", v->summary, v->help ?: "");
+                return;
+        }
+        printf("Usage: nestvirt COMMAND [OPTIONS]\n\n"
+               "Nested virtualization with GPU passthrough, declared in " "/etc/nestvirt.conf.\n\nCommands:\n");
+        for (size_t i = 0; i < ELEMENTSOF(verbs); i++)
+                printf("  %-18s %s\n", verbs[i].name, verbs[i].summary);
+        printf("\nOptions:\n"
+               "  --root DIR      Read config, /sys and /proc under DIR (an image, a test fixture)\n"
+               "  --config FILE   Read only FILE instead of /etc/nestvirt.conf and its drop-ins\n"
+               "  --json          Machine-readable output (check, plan, devices)\n"
+               "  -h --help       Show help; 'nestvirt COMMAND --help' for one command\n"
+               "  --version       Show the version\n\n"
+               "Exit status: 0 fine, 1 problems found or action failed, 2 usage error.\n");
+}
+
+int verb_not_yet(int argc, char *argv[]) {
+        (void) argc;
+        log_error("nestvirt %s is not implemented in this version; the unit that ran it fails on purpose so "
+                  "nothing pretends to be set up. Boot with nestvirt=0 to skip it.", argv[0]);
+        return EXIT_PROBLEMS;
+}
+
+int main(int argc, char *argv[]) {
+        enum { ARG_ROOT = 0x100, ARG_CONFIG, ARG_JSON, ARG_VERSION };
+        static const struct option options[] = {
+                { "root", required_argument, NULL, ARG_ROOT },
+                { "config", required_argument, NULL, ARG_CONFIG },
+                { "json", no_argument, NULL, ARG_JSON },
+                { "help", no_argument, NULL, 'h' },
+                { "version", no_argument, NULL, ARG_VERSION },
+                {},
+        };
+        const Verb *verb = NULL;
+        bool want_help = false;
+        int c;
+
+        log_set_identifier("nestvirt");
+        log_setup(false);
+
+        /* The verb may come before or after the options. */
+        while ((c = getopt_long(argc, argv, "h", options, NULL)) >= 0)
+                switch (c) {
+                case ARG_ROOT:
+                        arg_root = optarg;
+                        break;
+                case ARG_CONFIG:
+                        arg_config = optarg;
+                        break;
+                case ARG_JSON:
+                        arg_json = true;
+                        break;
+                case 'h':
+                        want_help = true;
+                        break;
+                case ARG_VERSION:
+                        printf("nestvirt %s\n", NESTVIRT_VERSION);
+                        return 0;
+                default:
+                        return EXIT_USAGE;
+                }
+
+        if (optind < argc) {
+                for (size_t i = 0; i < ELEMENTSOF(verbs); i++)
+                        if (streq(argv[optind], verbs[i].name))
+                                verb = &verbs[i];
+                if (!verb) {
+                        fprintf(stderr, "nestvirt: unknown command '%s'; see nestvirt --help\n", argv[optind]);
+                        return EXIT_USAGE;
+                }
+                if (optind + 1 < argc) {
+                        fprintf(stderr, "nestvirt %s: unexpected argument '%s'\n", verb->name, argv[optind + 1]);
+                        return EXIT_USAGE;
+                }
+        }
+        if (want_help) {
+                help(verb);
+                return 0;
+        }
+        if (!verb) {
+                help(NULL);
+                return EXIT_USAGE;
+        }
+        if (arg_json && !verb->json) {
+                fprintf(stderr, "nestvirt %s: --json is not supported by this command\n", verb->name);
+                return EXIT_USAGE;
+        }
+        if (arg_root && streq(arg_root, "/"))
+                arg_root = NULL;
+        return verb->run(argc - optind, argv + optind);
+}

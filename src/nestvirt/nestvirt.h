@@ -1,0 +1,43 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+#include "config.h"
+#include "inventory.h"
+#include "json.h"
+#include "plan.h"
+
+/* Parsed options, shared by the commands. */
+extern const char *arg_root;
+extern const char *arg_config;
+extern bool arg_json;
+
+#define EXIT_PROBLEMS 1
+#define EXIT_USAGE 2
+
+/* Config, inventory and plan, loaded the way the generator loads them. */
+typedef struct Context {
+        Config config;
+        Inventory inventory;
+        Plan plan;
+        Diagnostics extra;   /* findings of the command itself (check's file checks ...) */
+} Context;
+
+int context_load(Context *ctx, bool strict);
+void context_done(Context *ctx);
+size_t context_count(const Context *ctx, DiagLevel level);
+void context_print_diagnostics(const Context *ctx, FILE *f);
+void context_json_diagnostics(const Context *ctx, JsonWriter *w);
+
+/* The PCI database's name for a device, or NULL. */
+char *pci_device_name(const PciDevice *d);
+
+/* check's checks of an image root: files, kernel modules, installation. */
+void check_vm_files(Context *ctx);
+void check_kernel_modules(Context *ctx);
+void check_installation(Context *ctx);
+
+int verb_check(int argc, char *argv[]);
+int verb_plan(int argc, char *argv[]);
+int verb_devices(int argc, char *argv[]);
+int verb_cmdline(int argc, char *argv[]);
+int verb_not_yet(int argc, char *argv[]);

@@ -1,0 +1,161 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <inttypes.h>
+
+#include "nestvirt.h"
+#include "vm-unit.h"
+
+static void print_plan(const Context *ctx) {
+        const Plan *p = &ctx->plan;
+        const Inventory *inv = &ctx->inventory;
+
+        printf("1 GiB pages:\n");
+        for (size_t i = 0; i < p->n_pages; i++) {
+                const NumaNode *n = inventory_find_node(inv, p->pages[i].node);
+                printf("  node %u: %" PRIu64 " page%s", p->pages[i].node, p->pages[i].count,
+                       p->pages[i].count == 1 ? "" : "s");
+                if (n)
+                        printf(" (node memory %" PRIu64 " MiB, reserved now %" PRIu64 ", free %" PRIu64 ")",
+                               n->memory_kib >> 10, n->pages_nr, n->pages_free);
+                printf("\n");
+        }
+
+        printf("\nDevices for vfio-pci:\n");
+        if (p->n_claims == 0)
+                printf("  (none)\n");
+        for (size_t i = 0; i < p->n_claims; i++) {
+                const Claim *c = &p->claims[i];
+                const PciDevice *d = &inv->devices[c->device];
+                printf("  %s  %04x:%04x  node %-2d group %-3d %-13s -> %s", d->name, d->vendor, d->device,
+                       d->numa_node, d->iommu_group, claim_reason_to_string(c->reason),
+                       c->vm >= 0 ? ctx->config.vms[c->vm].name : "(host passthrough)");
+                if (c->reason == CLAIM_SIBLING)
+                        printf(" (same IOMMU group as %s)", inv->devices[c->sibling_of].name);
+                printf("  [driver now: %s]\n", d->driver ?: "none");
+        }
+
+        printf("\nUnsafe interrupts: %s (%s)\n", p->unsafe_interrupts ? "on" : "off",
+               p->unsafe_interrupts_reason);
+        if (p->unsafe_interrupts)
+                printf("  (allow_unsafe_interrupts weakens isolation: a device can inject interrupts into the host)\n");
+
+        printf("\nVMs:\n");
+        if (p->n_vms == 0)
+                printf("  (none)\n");
+        for (size_t v = 0; v < p->n_vms; v++) {
+                const VmPlan *vp = &p->vms[v];
+                _cleanup_(freep) char *cpus = cpu_set_format(&vp->cpus);
+                printf("  %s: %s, %u vCPUs, %" PRIu64 "G on node %d, CPUs %s, %zu device%s, autostart %s\n",
+                       vp->config->name, vp->valid ? "ok" : "NOT STARTABLE (errors below)", vp->config->cpus,
+                       vp->config->memory_gib, vp->numa_node, isempty(cpus) ? "any" : cpus, vp->n_devices,
+                       vp->n_devices == 1 ? "" : "s", vp->config->autostart ? "yes" : "no");
+                for (size_t i = 0; i < vp->n_devices; i++)
+                        printf("    --device %s\n", inv->devices[vp->devices[i]].name);
+        }
+
+        printf("\nUnits:\n");
+        if (plan_wants_hugepages(p))
+                printf("  " HUGEPAGES_SERVICE " (sysinit.target, initrd and main system)\n");
+        if (plan_wants_vfio(p))
+                printf("  " VFIO_SERVICE " (sysinit.target, initrd and main system)\n");
+        for (size_t v = 0; v < p->n_vms; v++)
+                if (p->vms[v].valid)
+                        printf("  nestvirt-vm@%s.service%s\n", p->vms[v].config->name,
+                               p->vms[v].config->autostart ? " (" VMS_TARGET ")" : "");
+}
+
+static void json_plan(const Context *ctx) {
+        const Plan *p = &ctx->plan;
+        const Inventory *inv = &ctx->inventory;
+        JsonWriter w = { .f = stdout };
+
+        json_begin_object(&w);
+        json_key(&w, "hugepages");
+        json_begin_array(&w);
+        for (size_t i = 0; i < p->n_pages; i++) {
+                json_begin_object(&w);
+                json_key(&w, "node");
+                json_uint(&w, p->pages[i].node);
+                json_key(&w, "pages");
+                json_uint(&w, p->pages[i].count);
+                json_end_object(&w);
+        }
+        json_end_array(&w);
+
+        json_key(&w, "devices");
+        json_begin_array(&w);
+        for (size_t i = 0; i < p->n_claims; i++) {
+                const Claim *c = &p->claims[i];
+                const PciDevice *d = &inv->devices[c->device];
+                json_begin_object(&w);
+                json_key(&w, "address");
+                json_string(&w, d->name);
+                json_key(&w, "reason");
+                json_string(&w, claim_reason_to_string(c->reason));
+                json_key(&w, "vm");
+                json_string(&w, c->vm >= 0 ? ctx->config.vms[c->vm].name : NULL);
+                json_key(&w, "iommu_group");
+                json_int(&w, d->iommu_group);
+                json_key(&w, "numa_node");
+                json_int(&w, d->numa_node);
+                json_key(&w, "sibling_of");
+                json_string(&w, c->reason == CLAIM_SIBLING ? inv->devices[c->sibling_of].name : NULL);
+                json_end_object(&w);
+        }
+        json_end_array(&w);
+
+        json_key(&w, "unsafe_interrupts");
+        json_bool(&w, p->unsafe_interrupts);
+        json_key(&w, "unsafe_interrupts_reason");
+        json_string(&w, p->unsafe_interrupts_reason);
+
+        json_key(&w, "vms");
+        json_begin_array(&w);
+        for (size_t v = 0; v < p->n_vms; v++) {
+                const VmPlan *vp = &p->vms[v];
+                _cleanup_(freep) char *cpus = cpu_set_format(&vp->cpus);
+                json_begin_object(&w);
+                json_key(&w, "name");
+                json_string(&w, vp->config->name);
+                json_key(&w, "valid");
+                json_bool(&w, vp->valid);
+                json_key(&w, "numa_node");
+                json_int(&w, vp->numa_node);
+                json_key(&w, "cpus");
+                json_string(&w, cpus);
+                json_key(&w, "memory_gib");
+                json_uint(&w, vp->config->memory_gib);
+                json_key(&w, "devices");
+                json_begin_array(&w);
+                for (size_t i = 0; i < vp->n_devices; i++)
+                        json_string(&w, inv->devices[vp->devices[i]].name);
+                json_end_array(&w);
+                json_key(&w, "autostart");
+                json_bool(&w, vp->config->autostart);
+                json_end_object(&w);
+        }
+        json_end_array(&w);
+
+        json_key(&w, "diagnostics");
+        context_json_diagnostics(ctx, &w);
+        json_end_object(&w);
+        json_finish(&w);
+}
+
+int verb_plan(int argc, char *argv[]) {
+        (void) argc;
+        (void) argv;
+        _cleanup_(context_done) Context ctx = {};
+        if (context_load(&ctx, /* strict= */ false) < 0)
+                return EXIT_PROBLEMS;
+
+        if (arg_json)
+                json_plan(&ctx);
+        else {
+                print_plan(&ctx);
+                if (ctx.config.diagnostics.n + ctx.plan.diagnostics.n > 0) {
+                        printf("\nProblems:\n");
+                        context_print_diagnostics(&ctx, stdout);
+                }
+        }
+        return context_count(&ctx, DIAG_ERROR) ? EXIT_PROBLEMS : 0;
+}

@@ -1,0 +1,118 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <ctype.h>
+
+#include "conf-parser.h"
+#include "util.h"
+
+static bool is_comment(const char *l) {
+        return *l == '#' || *l == ';';
+}
+
+static int parse_line(const char *file, unsigned line, char *l, bool *in_section,
+                      ConfSectionCallback on_section, ConfItemCallback on_item, void *userdata,
+                      Diagnostics *d) {
+        Location where = { file, line };
+
+        l = strstrip(l);
+        if (!*l || is_comment(l))
+                return 0;
+
+        if (*l == '[') {
+                size_t k = strlen(l);
+                if (l[k - 1] != ']') {
+                        diag_add(d, DIAG_ERROR, where, NULL, NULL,
+                                 "invalid section header '%s'; write it as [Host] or [VM NAME]", l);
+                        *in_section = false;
+                        return 0;
+                }
+                l[k - 1] = 0;
+                *in_section = true;
+                return on_section(userdata, where, strstrip(l + 1));
+        }
+
+        char *eq = strchr(l, '=');
+        if (!eq) {
+                diag_add(d, DIAG_ERROR, where, NULL, NULL,
+                         "'%s' is not an assignment; write Key=Value, or start the line with # for a comment", l);
+                return 0;
+        }
+        *eq = 0;
+        char *key = strstrip(l), *value = strstrip(eq + 1);
+        if (!*key) {
+                diag_add(d, DIAG_ERROR, where, NULL, NULL, "assignment without a key; write Key=Value");
+                return 0;
+        }
+        if (!*in_section) {
+                diag_add(d, DIAG_ERROR, where, NULL, NULL,
+                         "%s= is outside of any section; put it under [Host] or [VM NAME]", key);
+                return 0;
+        }
+        return on_item(userdata, where, key, value);
+}
+
+int conf_parse_buffer(const char *file, const char *data, size_t size, ConfSectionCallback on_section,
+                      ConfItemCallback on_item, void *userdata, Diagnostics *d) {
+        if (memchr(data, 0, size)) {
+                diag_add(d, DIAG_ERROR, (Location) { file, 0 }, NULL, NULL,
+                         "contains NUL bytes, it is not a text file; replace it with a valid config");
+                return 0;
+        }
+
+        StringBuffer pending = {};
+        unsigned line = 0, start_line = 0;
+        bool in_section = false;
+        int r = 0;
+        const char *p = data, *end = data + size;
+
+        while (p < end && r >= 0) {
+                const char *nl = memchr(p, '\n', end - p);
+                size_t len = nl ? (size_t) (nl - p) : (size_t) (end - p);
+                line++;
+
+                const char *l = p;
+                p = nl ? nl + 1 : end;
+                if (len > 0 && l[len - 1] == '\r')
+                        len--;
+
+                /* Comment lines inside a continuation are dropped, as systemd does. */
+                if (pending.length > 0) {
+                        const char *t = l;
+                        while (t < l + len && isspace((unsigned char) *t))
+                                t++;
+                        if (t < l + len && is_comment(t))
+                                continue;
+                } else
+                        start_line = line;
+
+                bool continued = len > 0 && l[len - 1] == '\\';
+                if (continued) {
+                        const char *t = l;
+                        while (t < l + len && isspace((unsigned char) *t))
+                                t++;
+                        /* A comment never continues. */
+                        if (pending.length == 0 && t < l + len && is_comment(t))
+                                continued = false;
+                }
+
+                if (continued) {
+                        sb_append_n(&pending, l, len - 1);
+                        sb_append_char(&pending, ' ');
+                        if (p < end)
+                                continue;
+                } else
+                        sb_append_n(&pending, l, len);
+
+                if (pending.oom) {
+                        r = -ENOMEM;
+                        break;
+                }
+                r = parse_line(file, start_line, pending.data ?: (char[]) { 0 }, &in_section,
+                               on_section, on_item, userdata, d);
+                pending.length = 0;
+                if (pending.data)
+                        pending.data[0] = 0;
+        }
+
+        sb_done(&pending);
+        return r;
+}

@@ -1,0 +1,363 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <ctype.h>
+#include <strings.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+
+#include "conf-files.h"
+#include "conf-parser.h"
+#include "config-keys.h"
+#include "config.h"
+#include "util.h"
+
+typedef struct ParseState {
+        Config *config;
+        bool strict;
+        enum { SECTION_NONE, SECTION_HOST, SECTION_VM, SECTION_SKIP } kind;
+        size_t vm;
+} ParseState;
+
+void config_init(Config *c) {
+        *c = (Config) {
+                .host = {
+                        .hugepages_mode = HUGEPAGES_AUTO,
+                        .unsafe_interrupts = TRISTATE_AUTO,
+                        .hypervisor.value = strdup(DEFAULT_HYPERVISOR),
+                },
+        };
+        if (!c->host.hypervisor.value)
+                c->diagnostics.oom = true;
+}
+
+static void setting_done(Setting *s) {
+        free(s->value);
+        s->value = NULL;
+}
+
+static void vm_done(VmConfig *vm) {
+        free(vm->name);
+        free(vm->devices);
+        cpu_set_done(&vm->affinity);
+        setting_done(&vm->kernel);
+        setting_done(&vm->firmware);
+        setting_done(&vm->initramfs);
+        setting_done(&vm->cmdline);
+        setting_done(&vm->cloud_init);
+        setting_done(&vm->tap_name);
+        setting_done(&vm->mac);
+        setting_done(&vm->host_address);
+        setting_done(&vm->extra_arguments);
+        for (size_t i = 0; i < vm->n_disks; i++)
+                free(vm->disks[i].path);
+        free(vm->disks);
+}
+
+void config_done(Config *c) {
+        free(c->host.hugepages_nodes);
+        free(c->host.passthrough);
+        setting_done(&c->host.hypervisor);
+        for (size_t i = 0; i < c->n_vms; i++)
+                vm_done(&c->vms[i]);
+        free(c->vms);
+        for (size_t i = 0; i < c->n_files; i++)
+                free(c->files[i].path);
+        free(c->files);
+        diag_done(&c->diagnostics);
+        *c = (Config) {};
+}
+
+bool vm_name_is_valid(const char *name) {
+        size_t l = strlen(name);
+        if (l == 0 || l > VM_NAME_MAX)
+                return false;
+        if (!islower((unsigned char) name[0]) && !isdigit((unsigned char) name[0]))
+                return false;
+        for (const char *p = name; *p; p++)
+                if (!(islower((unsigned char) *p) || isdigit((unsigned char) *p) || *p == '-'))
+                        return false;
+        return true;
+}
+
+const VmConfig *config_find_vm(const Config *c, const char *name) {
+        for (size_t i = 0; i < c->n_vms; i++)
+                if (streq(c->vms[i].name, name))
+                        return &c->vms[i];
+        return NULL;
+}
+
+static int add_vm(Config *c, const char *name, Location where, size_t *ret) {
+        for (size_t i = 0; i < c->n_vms; i++)
+                if (streq(c->vms[i].name, name)) {
+                        *ret = i;
+                        return 0;
+                }
+        VmConfig *x = realloc(c->vms, sizeof(VmConfig) * (c->n_vms + 1));
+        if (!x)
+                return -ENOMEM;
+        c->vms = x;
+        x[c->n_vms] = (VmConfig) {
+                .name = strdup(name),
+                .where = where,
+                .cpus = 1,
+                .numa_node = -1,
+                .affinity_mode = AFFINITY_AUTO,
+                .network = NETWORK_NONE,
+                .serial = SERIAL_JOURNAL,
+                .autostart = true,
+                .restart = RESTART_ON_FAILURE,
+        };
+        if (!x[c->n_vms].name)
+                return -ENOMEM;
+        *ret = c->n_vms++;
+        return 0;
+}
+
+static int on_section(void *userdata, Location where, const char *section) {
+        ParseState *s = userdata;
+        const char *name;
+
+        if (streq(section, "Host")) {
+                s->kind = SECTION_HOST;
+                return 0;
+        }
+        if ((name = startswith(section, "VM ")) || (name = startswith(section, "VM\t"))) {
+                while (isspace((unsigned char) *name))
+                        name++;
+                if (!vm_name_is_valid(name)) {
+                        diag_add(&s->config->diagnostics, DIAG_ERROR, where, NULL, NULL,
+                                 "[VM %s]: invalid VM name; use 1-32 characters of a-z, 0-9 and '-', "
+                                 "starting with a letter or digit (it becomes part of unit and tap names)",
+                                 name);
+                        s->kind = SECTION_SKIP;
+                        return 0;
+                }
+                s->kind = SECTION_VM;
+                return add_vm(s->config, name, where, &s->vm);
+        }
+        if (streq(section, "VM")) {
+                diag_add(&s->config->diagnostics, DIAG_ERROR, where, NULL, NULL,
+                         "[VM] needs a name; write [VM NAME], e.g. [VM train0]");
+                s->kind = SECTION_SKIP;
+                return 0;
+        }
+
+        const char *hint = strcasecmp(section, "host") == 0 ? " (section names are case-sensitive: [Host])"
+                         : strncasecmp(section, "vm ", 3) == 0 ? " (write [VM NAME] with VM in capitals)"
+                         : "";
+        diag_add(&s->config->diagnostics, s->strict ? DIAG_ERROR : DIAG_WARNING, where, NULL, NULL,
+                 "unknown section [%s], ignored; the sections are [Host] and [VM NAME]%s", section, hint);
+        s->kind = SECTION_SKIP;
+        return 0;
+}
+
+static int on_item(void *userdata, Location where, const char *key, const char *value) {
+        ParseState *s = userdata;
+        Config *c = s->config;
+        const char *const *keys;
+        int r;
+
+        switch (s->kind) {
+        case SECTION_HOST:
+                r = host_apply_key(c, where, key, value);
+                keys = host_keys;
+                break;
+        case SECTION_VM:
+                r = vm_apply_key(c, &c->vms[s->vm], where, key, value);
+                keys = vm_keys;
+                break;
+        default:
+                return 0;   /* the section was reported already */
+        }
+        if (r != -ENOENT)
+                return r;
+
+        const char *vm = s->kind == SECTION_VM ? c->vms[s->vm].name : NULL;
+        const char *other = suggest_key(s->kind == SECTION_VM ? host_keys : vm_keys, key);
+        const char *near = suggest_key(keys, key);
+        if (other && (!near || !streq(other, key)) && strcasecmp(other, key) == 0)
+                near = NULL;
+        if (near)
+                diag_add(&c->diagnostics, s->strict ? DIAG_ERROR : DIAG_WARNING, where, vm, NULL,
+                         "unknown key %s= in [%s]%s; did you mean %s=?", key,
+                         s->kind == SECTION_VM ? "VM" : "Host", s->strict ? "" : ", ignored", near);
+        else if (other)
+                diag_add(&c->diagnostics, s->strict ? DIAG_ERROR : DIAG_WARNING, where, vm, NULL,
+                         "%s= belongs in [%s], not [%s]%s", other, s->kind == SECTION_VM ? "Host" : "VM NAME",
+                         s->kind == SECTION_VM ? "VM" : "Host", s->strict ? "" : ", ignored");
+        else
+                diag_add(&c->diagnostics, s->strict ? DIAG_ERROR : DIAG_WARNING, where, vm, NULL,
+                         "unknown key %s= in [%s]%s; see nestvirt.conf(5) for the keys", key,
+                         s->kind == SECTION_VM ? "VM" : "Host", s->strict ? "" : ", ignored");
+        return 0;
+}
+
+static const char *intern_file(Config *c, const char *path, bool refused) {
+        for (size_t i = 0; i < c->n_files; i++)
+                if (streq(c->files[i].path, path))
+                        return c->files[i].path;
+        ConfigFile *x = realloc(c->files, sizeof(ConfigFile) * (c->n_files + 1));
+        if (!x)
+                return NULL;
+        c->files = x;
+        x[c->n_files] = (ConfigFile) { .path = strdup(path), .refused = refused };
+        if (!x[c->n_files].path)
+                return NULL;
+        return c->files[c->n_files++].path;
+}
+
+int config_parse_buffer(Config *c, const char *file, const char *data, bool strict) {
+        const char *f = intern_file(c, file, false);
+        if (!f)
+                return -ENOMEM;
+        ParseState s = { .config = c, .strict = strict };
+        return conf_parse_buffer(f, data, strlen(data), on_section, on_item, &s, &c->diagnostics);
+}
+
+/* Root runs what this file says at boot: refuse what others could have written. */
+static bool file_is_safe(Config *c, const char *logical, int fd) {
+        struct stat st;
+        if (fstat(fd, &st) < 0)
+                return false;
+        Location where = { intern_file(c, logical, false), 0 };
+        if (st.st_uid != 0 && st.st_uid != geteuid()) {
+                diag_add(&c->diagnostics, DIAG_ERROR, where, NULL, NULL,
+                         "refusing to read: owned by uid %u, not root; run chown root:root %s",
+                         (unsigned) st.st_uid, logical);
+                return false;
+        }
+        if (st.st_mode & (S_IWGRP | S_IWOTH)) {
+                diag_add(&c->diagnostics, DIAG_ERROR, where, NULL, NULL,
+                         "refusing to read: writable by %s (mode %04o); run chmod go-w %s",
+                         (st.st_mode & S_IWOTH) ? "everyone" : "its group", (unsigned) (st.st_mode & 07777), logical);
+                return false;
+        }
+        if (!S_ISREG(st.st_mode)) {
+                diag_add(&c->diagnostics, DIAG_ERROR, where, NULL, NULL, "not a regular file; replace it with one");
+                return false;
+        }
+        return true;
+}
+
+static int load_one(Config *c, const char *logical, const char *real, const ConfigLoadOptions *o) {
+        _cleanup_(closep) int fd = open(real, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+        if (fd < 0) {
+                diag_add(&c->diagnostics, DIAG_ERROR, (Location) { intern_file(c, logical, false), 0 }, NULL,
+                         NULL, "cannot open: %s; check that it exists and is readable by root", strerror(errno));
+                return 0;
+        }
+        if (o->check_ownership && !file_is_safe(c, logical, fd)) {
+                for (size_t i = 0; i < c->n_files; i++)
+                        if (streq(c->files[i].path, logical))
+                                c->files[i].refused = true;
+                return 0;
+        }
+        _cleanup_(freep) char *data = NULL;
+        size_t size;
+        char path[64];
+        snprintf(path, sizeof path, "/proc/self/fd/%d", fd);
+        int r = read_full_file(path, &data, &size);
+        if (r < 0) {
+                diag_add(&c->diagnostics, DIAG_ERROR, (Location) { intern_file(c, logical, false), 0 }, NULL,
+                         NULL, "cannot read: %s", strerror(-r));
+                return r == -ENOMEM ? r : 0;
+        }
+        const char *f = intern_file(c, logical, false);
+        if (!f)
+                return -ENOMEM;
+        ParseState s = { .config = c, .strict = o->strict };
+        return conf_parse_buffer(f, data, size, on_section, on_item, &s, &c->diagnostics);
+}
+
+void config_finish(Config *c) {
+        for (size_t i = 0; i < c->n_vms; i++) {
+                VmConfig *vm = &c->vms[i];
+                Diagnostics *d = &c->diagnostics;
+
+                if (vm->memory_gib == 0) {
+                        diag_add(d, DIAG_ERROR, vm->where, vm->name, NULL,
+                                 "[VM %s] has no Memory=; add e.g. Memory=16G (whole GiB)", vm->name);
+                        vm->invalid = true;
+                }
+                if (!!vm->kernel.value == !!vm->firmware.value) {
+                        diag_add(d, DIAG_ERROR, vm->kernel.value ? vm->firmware.where : vm->where, vm->name, NULL,
+                                 vm->kernel.value ? "[VM %s] sets both Kernel= and Firmware=; keep exactly one"
+                                                  : "[VM %s] needs Kernel= (direct kernel boot) or Firmware= (e.g. a "
+                                                    "hypervisor-fw or OVMF image); set exactly one",
+                                 vm->name);
+                        vm->invalid = true;
+                }
+                if (vm->firmware.value && vm->initramfs.value) {
+                        diag_add(d, DIAG_ERROR, vm->initramfs.where, vm->name, NULL,
+                                 "Initramfs= needs Kernel=; with Firmware= the guest loads its own initramfs: remove it");
+                        vm->invalid = true;
+                }
+                if (vm->firmware.value && vm->cmdline.value) {
+                        diag_add(d, DIAG_ERROR, vm->cmdline.where, vm->name, NULL,
+                                 "Cmdline= needs Kernel=; with Firmware= set the command line in the guest's boot loader");
+                        vm->invalid = true;
+                }
+                if (vm->network != NETWORK_TAP) {
+                        const Setting *s[] = { &vm->tap_name, &vm->mac, &vm->host_address };
+                        const char *k[] = { "TapName", "MAC", "HostAddress" };
+                        for (size_t j = 0; j < ELEMENTSOF(s); j++)
+                                if (s[j]->value)
+                                        diag_add(d, DIAG_WARNING, s[j]->where, vm->name, NULL,
+                                                 "%s= has no effect without Network=tap", k[j]);
+                }
+        }
+
+        /* Tap names must differ, or two VMs fight over one interface. */
+        for (size_t i = 0; i < c->n_vms; i++)
+                for (size_t j = i + 1; j < c->n_vms; j++)
+                        if (c->vms[i].tap_name.value && c->vms[j].tap_name.value &&
+                            streq(c->vms[i].tap_name.value, c->vms[j].tap_name.value)) {
+                                diag_add(&c->diagnostics, DIAG_ERROR, c->vms[j].tap_name.where, c->vms[j].name,
+                                         NULL, "TapName=%s is already used by [VM %s]; give each VM its own",
+                                         c->vms[j].tap_name.value, c->vms[i].name);
+                                c->vms[j].invalid = true;
+                        }
+}
+
+int config_load(const ConfigLoadOptions *o, Config *ret) {
+        Config c;
+        int r = 0;
+
+        config_init(&c);
+
+        if (o->single_file)
+                r = load_one(&c, o->single_file, o->single_file, o);
+        else {
+                ConfFile *files = NULL;
+                size_t n = 0;
+                r = conf_files_list(o->root, &files, &n);
+                if (r >= 0)
+                        for (size_t i = 0; i < n && r >= 0; i++)
+                                r = load_one(&c, files[i].logical, files[i].real, o);
+                if (r >= 0 && n == 0)
+                        diag_add(&c.diagnostics, DIAG_NOTE, (Location) {}, NULL, NULL,
+                                 "no configuration found (%s and drop-ins); nothing to do", CONFIG_MAIN_FILE);
+                conf_files_free(files, n);
+        }
+        if (r >= 0)
+                config_finish(&c);
+        if (r >= 0 && c.diagnostics.oom)
+                r = -ENOMEM;
+        if (r < 0) {
+                config_done(&c);
+                return r;
+        }
+        *ret = c;
+        return 0;
+}
+
+const char *serial_mode_to_string(SerialMode m) {
+        return m == SERIAL_JOURNAL ? "journal" : m == SERIAL_FILE ? "file" : "off";
+}
+
+const char *restart_mode_to_string(RestartMode m) {
+        return m == RESTART_NO ? "no" : m == RESTART_ALWAYS ? "always" : "on-failure";
+}
+
+const char *tristate_to_string(Tristate t) {
+        return t == TRISTATE_AUTO ? "auto" : t == TRISTATE_YES ? "yes" : "no";
+}

@@ -1,0 +1,350 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <dirent.h>
+#include <inttypes.h>
+
+#include "inventory.h"
+#include "util.h"
+
+#define GIGANTIC_DIR "hugepages/hugepages-1048576kB"
+
+static int read_u64_file(const char *path, uint64_t *ret) {
+        _cleanup_(freep) char *s = NULL;
+        int r = read_one_line_file(path, &s);
+        if (r < 0)
+                return r;
+        return safe_atou64(strstrip(s), ret);
+}
+
+/* modalias "pci:v00008086d000010D3sv...sd...bc02sc00i00" carries ids and class in one read. */
+static int parse_modalias(const char *m, PciDevice *d) {
+        unsigned v, dev, bc, sc, pi;
+        const char *p = startswith(m, "pci:");
+        if (!p || sscanf(p, "v%8xd%8x", &v, &dev) != 2)
+                return -EINVAL;
+        const char *b = strstr(p, "bc");
+        if (!b || sscanf(b, "bc%2xsc%2xi%2x", &bc, &sc, &pi) != 3)
+                return -EINVAL;
+        d->vendor = v;
+        d->device = dev;
+        d->class = bc << 16 | sc << 8 | pi;
+        return 0;
+}
+
+static int load_device(const char *dir, const char *name, PciDevice *d) {
+        char path[512];
+        _cleanup_(freep) char *s = NULL;
+        int r;
+
+        *d = (PciDevice) { .numa_node = -1, .iommu_group = -1 };
+        if (pci_address_parse(name, &d->address) < 0)
+                return -EINVAL;
+        pci_address_format(d->address, d->name);
+
+        snprintf(path, sizeof path, "%s/%s/modalias", dir, name);
+        r = read_one_line_file(path, &s);
+        if (r < 0)
+                return r;
+        r = parse_modalias(s, d);
+        if (r < 0)
+                return r;
+        d->bridge = (d->class >> 8) == 0x0604 || (d->class >> 8) == 0x0609 || (d->class >> 8) == 0x0600;
+
+        snprintf(path, sizeof path, "%s/%s/numa_node", dir, name);
+        free(s);
+        s = NULL;
+        if (read_one_line_file(path, &s) >= 0)
+                (void) safe_atoi(strstrip(s), &d->numa_node);
+        if (d->numa_node < -1)
+                d->numa_node = -1;
+
+        snprintf(path, sizeof path, "%s/%s/iommu_group", dir, name);
+        free(s);
+        s = NULL;
+        if (read_link_basename(path, &s) >= 0)
+                (void) safe_atoi(s, &d->iommu_group);
+
+        snprintf(path, sizeof path, "%s/%s/driver", dir, name);
+        r = read_link_basename(path, &d->driver);
+        if (r < 0 && r != -ENOENT)
+                return r;
+
+        snprintf(path, sizeof path, "%s/%s/driver_override", dir, name);
+        free(s);
+        s = NULL;
+        if (read_one_line_file(path, &s) >= 0 && !streq(strstrip(s), "(null)") && *s)
+                d->driver_override = strdup(s);
+        return 0;
+}
+
+static int cmp_device(const void *a, const void *b) {
+        return pci_address_compare(((const PciDevice *) a)->address, ((const PciDevice *) b)->address);
+}
+
+static int load_devices(const char *root, Inventory *inv) {
+        _cleanup_(freep) char *dir = path_under_root(root, "/sys/bus/pci/devices");
+        if (!dir)
+                return -ENOMEM;
+        DIR *d = opendir(dir);
+        if (!d)
+                return 0;   /* no PCI, or an image root without /sys */
+        inv->has_pci = true;
+
+        int r = 0;
+        size_t allocated = 0;
+        struct dirent *de;
+        while ((de = readdir(d))) {
+                if (de->d_name[0] == '.')
+                        continue;
+                if (inv->n_devices == allocated) {
+                        allocated = MAX(allocated * 2, (size_t) 32);
+                        PciDevice *x = realloc(inv->devices, sizeof(PciDevice) * allocated);
+                        if (!x) {
+                                r = -ENOMEM;
+                                break;
+                        }
+                        inv->devices = x;
+                }
+                r = load_device(dir, de->d_name, &inv->devices[inv->n_devices]);
+                if (r == -ENOMEM)
+                        break;
+                if (r < 0) {
+                        /* A device that vanished or reads oddly is left out, not fatal. */
+                        free(inv->devices[inv->n_devices].driver);
+                        free(inv->devices[inv->n_devices].driver_override);
+                        r = 0;
+                        continue;
+                }
+                inv->n_devices++;
+        }
+        closedir(d);
+        if (r >= 0)
+                qsort(inv->devices, inv->n_devices, sizeof(PciDevice), cmp_device);
+        return r;
+}
+
+static int cmp_node(const void *a, const void *b) {
+        unsigned x = ((const NumaNode *) a)->id, y = ((const NumaNode *) b)->id;
+        return x < y ? -1 : x > y;
+}
+
+static int load_node(const char *dir, unsigned id, NumaNode *n) {
+        char path[512];
+        _cleanup_(freep) char *s = NULL;
+
+        *n = (NumaNode) { .id = id };
+        snprintf(path, sizeof path, "%s/node%u/cpulist", dir, id);
+        if (read_one_line_file(path, &s) >= 0) {
+                int r = cpu_set_parse(s, &n->cpus);
+                if (r == -ENOMEM)
+                        return r;
+        }
+
+        snprintf(path, sizeof path, "%s/node%u/meminfo", dir, id);
+        free(s);
+        s = NULL;
+        if (read_full_file(path, &s, NULL) >= 0) {
+                const char *m = strstr(s, "MemTotal:");
+                if (m)
+                        (void) sscanf(m, "MemTotal: %" SCNu64, &n->memory_kib);
+        }
+
+        snprintf(path, sizeof path, "%s/node%u/" GIGANTIC_DIR "/nr_hugepages", dir, id);
+        (void) read_u64_file(path, &n->pages_nr);
+        snprintf(path, sizeof path, "%s/node%u/" GIGANTIC_DIR "/free_hugepages", dir, id);
+        (void) read_u64_file(path, &n->pages_free);
+        return 0;
+}
+
+static int load_nodes(const char *root, Inventory *inv) {
+        _cleanup_(freep) char *dir = path_under_root(root, "/sys/devices/system/node");
+        if (!dir)
+                return -ENOMEM;
+        DIR *d = opendir(dir);
+        if (!d)
+                return 0;
+
+        int r = 0;
+        struct dirent *de;
+        while ((de = readdir(d))) {
+                const char *num = startswith(de->d_name, "node");
+                unsigned id;
+                if (!num || safe_atou(num, &id) < 0)
+                        continue;
+                NumaNode *x = realloc(inv->nodes, sizeof(NumaNode) * (inv->n_nodes + 1));
+                if (!x) {
+                        r = -ENOMEM;
+                        break;
+                }
+                inv->nodes = x;
+                r = load_node(dir, id, &inv->nodes[inv->n_nodes]);
+                if (r < 0)
+                        break;
+                inv->n_nodes++;
+        }
+        closedir(d);
+        if (r >= 0) {
+                qsort(inv->nodes, inv->n_nodes, sizeof(NumaNode), cmp_node);
+                inv->has_nodes = inv->n_nodes > 0;
+        }
+        return r;
+}
+
+static int load_iommus(const char *root, Inventory *inv) {
+        _cleanup_(freep) char *dir = path_under_root(root, "/sys/class/iommu");
+        if (!dir)
+                return -ENOMEM;
+        DIR *d = opendir(dir);
+        if (!d)
+                return 0;
+        int r = 0;
+        struct dirent *de;
+        while ((de = readdir(d))) {
+                if (de->d_name[0] == '.')
+                        continue;
+                Iommu *x = realloc(inv->iommus, sizeof(Iommu) * (inv->n_iommus + 1));
+                if (!x) {
+                        r = -ENOMEM;
+                        break;
+                }
+                inv->iommus = x;
+                Iommu *i = &x[inv->n_iommus];
+                *i = (Iommu) { .name = strdup(de->d_name) };
+                if (!i->name) {
+                        r = -ENOMEM;
+                        break;
+                }
+                /* The class device's parent is the IOMMU's own device; its driver names the kind. */
+                char path[512];
+                snprintf(path, sizeof path, "%s/%s/device/driver", dir, de->d_name);
+                (void) read_link_basename(path, &i->driver);
+                if (!i->driver) {
+                        snprintf(path, sizeof path, "%s/%s/intel-iommu", dir, de->d_name);
+                        if (access(path, F_OK) >= 0)
+                                i->driver = strdup("intel-iommu");
+                        snprintf(path, sizeof path, "%s/%s/amd-iommu", dir, de->d_name);
+                        if (!i->driver && access(path, F_OK) >= 0)
+                                i->driver = strdup("amd-iommu");
+                }
+                inv->n_iommus++;
+        }
+        closedir(d);
+        return r;
+}
+
+/* Remapped interrupts are delivered by "IR-IO-APIC", "IR-PCI-MSI..." chips. */
+static int load_interrupt_remapping(const char *root, Inventory *inv) {
+        _cleanup_(freep) char *dir = path_under_root(root, "/sys/kernel/irq");
+        if (!dir)
+                return -ENOMEM;
+        DIR *d = opendir(dir);
+        if (!d)
+                return 0;
+        inv->irq_info = true;
+        struct dirent *de;
+        while ((de = readdir(d)) && !inv->interrupt_remapping) {
+                if (de->d_name[0] == '.')
+                        continue;
+                char path[512];
+                _cleanup_(freep) char *chip = NULL;
+                snprintf(path, sizeof path, "%s/%s/chip_name", dir, de->d_name);
+                if (read_one_line_file(path, &chip) >= 0 && startswith(chip, "IR-"))
+                        inv->interrupt_remapping = true;
+        }
+        closedir(d);
+        return 0;
+}
+
+int inventory_load(const char *root, Inventory *ret) {
+        Inventory inv = {};
+        int r;
+
+        r = load_devices(root, &inv);
+        if (r >= 0)
+                r = load_nodes(root, &inv);
+        if (r >= 0)
+                r = load_iommus(root, &inv);
+        if (r >= 0)
+                r = load_interrupt_remapping(root, &inv);
+        if (r >= 0) {
+                _cleanup_(freep) char *p = path_under_root(root, "/sys/kernel/mm/" GIGANTIC_DIR);
+                if (!p)
+                        r = -ENOMEM;
+                else
+                        inv.gigantic_pages = access(p, F_OK) >= 0;
+        }
+        if (r < 0) {
+                inventory_done(&inv);
+                return r;
+        }
+        *ret = inv;
+        return 0;
+}
+
+void inventory_done(Inventory *inv) {
+        for (size_t i = 0; i < inv->n_devices; i++) {
+                free(inv->devices[i].driver);
+                free(inv->devices[i].driver_override);
+        }
+        free(inv->devices);
+        for (size_t i = 0; i < inv->n_nodes; i++)
+                cpu_set_done(&inv->nodes[i].cpus);
+        free(inv->nodes);
+        for (size_t i = 0; i < inv->n_iommus; i++) {
+                free(inv->iommus[i].name);
+                free(inv->iommus[i].driver);
+        }
+        free(inv->iommus);
+        *inv = (Inventory) {};
+}
+
+const PciDevice *inventory_find_device(const Inventory *inv, PciAddress a) {
+        PciDevice key = { .address = a };
+        return bsearch(&key, inv->devices, inv->n_devices, sizeof(PciDevice), cmp_device);
+}
+
+const NumaNode *inventory_find_node(const Inventory *inv, unsigned id) {
+        NumaNode key = { .id = id };
+        return bsearch(&key, inv->nodes, inv->n_nodes, sizeof(NumaNode), cmp_node);
+}
+
+bool inventory_needs_unsafe_interrupts(const Inventory *inv) {
+        for (size_t i = 0; i < inv->n_iommus; i++)
+                if (streq_ptr(inv->iommus[i].driver, "virtio_iommu"))
+                        return true;
+        /* Other IOMMUs remap when the kernel enabled it; the interrupt chips tell. */
+        return inv->n_iommus > 0 && inv->irq_info && !inv->interrupt_remapping;
+}
+
+const char *pci_class_to_string(uint32_t class) {
+        switch (class >> 8) {
+        case 0x0100: return "SCSI storage controller";
+        case 0x0101: return "IDE interface";
+        case 0x0106: return "SATA controller";
+        case 0x0108: return "Non-Volatile memory controller";
+        case 0x0200: return "Ethernet controller";
+        case 0x0207: return "Infiniband controller";
+        case 0x0300: return "VGA compatible controller";
+        case 0x0302: return "3D controller";
+        case 0x0380: return "Display controller";
+        case 0x0403: return "Audio device";
+        case 0x0600: return "Host bridge";
+        case 0x0601: return "ISA bridge";
+        case 0x0604: return "PCI bridge";
+        case 0x0700: return "Serial controller";
+        case 0x0c03: return "USB controller";
+        case 0x0c05: return "SMBus";
+        case 0x1200: return "Processing accelerators";
+        default: break;
+        }
+        switch (class >> 16) {
+        case 0x01: return "Mass storage controller";
+        case 0x02: return "Network controller";
+        case 0x03: return "Display controller";
+        case 0x04: return "Multimedia controller";
+        case 0x06: return "Bridge";
+        case 0x08: return "System peripheral";
+        case 0x0c: return "Serial bus controller";
+        case 0xff: return "Unassigned class";
+        default: return "Other";
+        }
+}

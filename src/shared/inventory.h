@@ -1,0 +1,56 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+#include <stdint.h>
+
+#include "cpu-set.h"
+#include "pci-match.h"
+
+/* What the host has, read from sysfs under a root. Read once; the planner only looks. */
+
+typedef struct PciDevice {
+        PciAddress address;
+        char name[PCI_ADDRESS_MAX];   /* "0000:41:00.0" */
+        uint16_t vendor, device;
+        uint32_t class;               /* 0x030200 */
+        int numa_node;                /* -1: the kernel does not know */
+        int iommu_group;              /* -1: no IOMMU group (no IOMMU, or not translated) */
+        char *driver;                 /* bound driver, or NULL */
+        char *driver_override;        /* or NULL */
+        bool bridge;                  /* bridges never join a claim */
+} PciDevice;
+
+typedef struct NumaNode {
+        unsigned id;
+        CpuSet cpus;
+        uint64_t memory_kib;          /* MemTotal of the node */
+        uint64_t pages_nr, pages_free; /* 1 GiB pool */
+} NumaNode;
+
+typedef struct Iommu {
+        char *name;                   /* /sys/class/iommu entry: dmar0, virtio0 ... */
+        char *driver;                 /* driver of the device behind it, when known */
+} Iommu;
+
+typedef struct Inventory {
+        bool has_pci;                 /* /sys/bus/pci/devices was readable */
+        bool has_nodes;
+        PciDevice *devices;           /* sorted by address */
+        size_t n_devices;
+        NumaNode *nodes;              /* sorted by id */
+        size_t n_nodes;
+        Iommu *iommus;
+        size_t n_iommus;
+        bool gigantic_pages;          /* the kernel offers 1 GiB pages */
+        bool irq_info;                /* /sys/kernel/irq was readable */
+        bool interrupt_remapping;     /* some interrupt goes through a remapping chip ("IR-...") */
+} Inventory;
+
+int inventory_load(const char *root, Inventory *ret);
+void inventory_done(Inventory *inv);
+
+const PciDevice *inventory_find_device(const Inventory *inv, PciAddress a);
+const NumaNode *inventory_find_node(const Inventory *inv, unsigned id);
+/* An IOMMU that cannot remap interrupts is present (virtio-iommu never can). */
+bool inventory_needs_unsafe_interrupts(const Inventory *inv);
+const char *pci_class_to_string(uint32_t class);

@@ -1,0 +1,628 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <inttypes.h>
+
+#include "plan.h"
+#include "util.h"
+
+#define UNCLAIMED (-2)
+#define HOST (-1)
+
+typedef struct Slot {
+        int owner;           /* UNCLAIMED, HOST, or a VM index */
+        ClaimReason reason;
+        Location where;
+        size_t sibling_of;
+} Slot;
+
+typedef struct Planner {
+        const Config *config;
+        const Inventory *inv;
+        Plan *plan;
+        Slot *slots;         /* one per inventory device */
+} Planner;
+
+#define VM_ERROR(p, vm, where, device, ...)                                                        \
+        do {                                                                                        \
+                diag_add(&(p)->plan->diagnostics, DIAG_ERROR, (where), (p)->config->vms[vm].name,   \
+                         (device), __VA_ARGS__);                                                    \
+                (p)->plan->vms[vm].valid = false;                                                   \
+        } while (0)
+
+/* A VM that fails gives back what it took at once, so one bad VM never starves the others. */
+static void release_vm(Planner *p, size_t vm) {
+        for (size_t d = 0; d < p->inv->n_devices; d++)
+                if (p->slots[d].owner == (int) vm)
+                        p->slots[d].owner = UNCLAIMED;
+        p->plan->vms[vm].n_devices = 0;
+}
+
+static const char *owner_name(const Planner *p, int owner) {
+        return owner >= 0 ? p->config->vms[owner].name : "[Host] Passthrough=";
+}
+
+static bool match_id(const PciDevice *d, const DeviceMatch *m) {
+        return !m->by_address && d->vendor == m->vendor && d->device == m->device;
+}
+
+static int device_index(const Inventory *inv, const PciDevice *d) {
+        return (int) (d - inv->devices);
+}
+
+static int add_vm_device(VmPlan *vp, size_t device) {
+        size_t *x = realloc(vp->devices, sizeof(size_t) * (vp->n_devices + 1));
+        if (!x)
+                return -ENOMEM;
+        vp->devices = x;
+        x[vp->n_devices++] = device;
+        return 0;
+}
+
+static void claim(Planner *p, size_t device, int owner, ClaimReason reason, Location where) {
+        p->slots[device] = (Slot) { .owner = owner, .reason = reason, .where = where };
+}
+
+static void claim_passthrough(Planner *p) {
+        const HostConfig *h = &p->config->host;
+        for (size_t i = 0; i < h->n_passthrough; i++) {
+                const DeviceMatch *m = &h->passthrough[i];
+                char what[40];
+                device_match_format(m, what, sizeof what);
+                size_t found = 0;
+                for (size_t d = 0; d < p->inv->n_devices; d++) {
+                        const PciDevice *dev = &p->inv->devices[d];
+                        if (m->by_address ? pci_address_compare(dev->address, m->address) != 0 : !match_id(dev, m))
+                                continue;
+                        found++;
+                        if (dev->bridge) {
+                                diag_add(&p->plan->diagnostics, DIAG_ERROR, m->where, NULL, dev->name,
+                                         "Passthrough=%s: %s is a PCI bridge, which cannot be passed through; "
+                                         "name the device behind it", what, dev->name);
+                                continue;
+                        }
+                        claim(p, d, HOST, CLAIM_PASSTHROUGH, m->where);
+                }
+                if (found == 0)
+                        diag_add(&p->plan->diagnostics, DIAG_WARNING, m->where, NULL, NULL,
+                                 "Passthrough=%s matches no device on this machine; nothing to bind "
+                                 "(see 'nestvirt devices')", what);
+        }
+}
+
+static void claim_addresses(Planner *p, size_t vm) {
+        const VmConfig *c = &p->config->vms[vm];
+        for (size_t i = 0; i < c->n_devices; i++) {
+                const DeviceMatch *m = &c->devices[i];
+                if (!m->by_address)
+                        continue;
+                char a[PCI_ADDRESS_MAX];
+                pci_address_format(m->address, a);
+                const PciDevice *dev = inventory_find_device(p->inv, m->address);
+                if (!dev) {
+                        VM_ERROR(p, vm, m->where, a,
+                                 "Device=%s: no such PCI device on this machine; check 'nestvirt devices', or "
+                                 "match by vendor:device so the image works on every machine type", a);
+                        continue;
+                }
+                size_t d = device_index(p->inv, dev);
+                if (dev->bridge) {
+                        VM_ERROR(p, vm, m->where, a,
+                                 "Device=%s is a PCI bridge, which cannot be passed through; name the device "
+                                 "behind it", a);
+                        continue;
+                }
+                if (p->slots[d].owner >= 0) {
+                        VM_ERROR(p, vm, m->where, a, "Device=%s is already given to [VM %s] (%s:%u); a device "
+                                 "goes to one VM only", a, owner_name(p, p->slots[d].owner),
+                                 p->slots[d].where.file, p->slots[d].where.line);
+                        continue;
+                }
+                claim(p, d, (int) vm, CLAIM_VM, m->where);
+                if (add_vm_device(&p->plan->vms[vm], d) < 0)
+                        p->plan->diagnostics.oom = true;
+        }
+}
+
+/* Free devices of one id, the VM's node first, then by address (devices are sorted). */
+static size_t count_free(const Planner *p, const DeviceMatch *m, int node, bool only_node) {
+        size_t n = 0;
+        for (size_t d = 0; d < p->inv->n_devices; d++) {
+                const PciDevice *dev = &p->inv->devices[d];
+                if (!match_id(dev, m) || dev->bridge || p->slots[d].owner >= 0)
+                        continue;
+                if (only_node && dev->numa_node != node)
+                        continue;
+                n++;
+        }
+        return n;
+}
+
+static int first_node(const Inventory *inv) {
+        return inv->n_nodes > 0 ? (int) inv->nodes[0].id : -1;
+}
+
+static void choose_node(Planner *p, size_t vm) {
+        const VmConfig *c = &p->config->vms[vm];
+        VmPlan *vp = &p->plan->vms[vm];
+
+        if (c->numa_node >= 0) {
+                vp->numa_node = c->numa_node;
+                if (p->inv->has_nodes && !inventory_find_node(p->inv, c->numa_node)) {
+                        char nodes[128] = "";
+                        for (size_t i = 0; i < p->inv->n_nodes; i++)
+                                snprintf(nodes + strlen(nodes), sizeof nodes - strlen(nodes), "%s%u", i ? ", " : "",
+                                         p->inv->nodes[i].id);
+                        VM_ERROR(p, vm, c->numa_where, NULL,
+                                 "NUMANode=%d: this machine has no node %d (it has %s); use auto or an existing node",
+                                 c->numa_node, c->numa_node, nodes);
+                }
+                return;
+        }
+
+        /* Devices named by address decide. */
+        int node = -1;
+        for (size_t i = 0; i < vp->n_devices; i++) {
+                const PciDevice *dev = &p->inv->devices[vp->devices[i]];
+                if (dev->numa_node < 0)
+                        continue;
+                if (node >= 0 && node != dev->numa_node) {
+                        VM_ERROR(p, vm, c->where, NULL,
+                                 "[VM %s] has devices on NUMA nodes %d and %d; set NUMANode= to the node its "
+                                 "memory and vCPUs should use", c->name, node, dev->numa_node);
+                        vp->numa_node = node;
+                        return;
+                }
+                node = dev->numa_node;
+        }
+        if (node >= 0) {
+                vp->numa_node = node;
+                return;
+        }
+
+        /* Id matches only: the first node that can satisfy all of them by itself. */
+        bool has_id = false;
+        for (size_t i = 0; i < c->n_devices; i++)
+                has_id = has_id || !c->devices[i].by_address;
+        if (has_id)
+                for (size_t n = 0; n < p->inv->n_nodes; n++) {
+                        bool ok = true;
+                        for (size_t i = 0; i < c->n_devices && ok; i++) {
+                                const DeviceMatch *m = &c->devices[i];
+                                if (m->by_address)
+                                        continue;
+                                /* Several Device= lines may name the same id: they add up. */
+                                size_t want = 0;
+                                for (size_t j = 0; j < c->n_devices; j++)
+                                        if (!c->devices[j].by_address && c->devices[j].vendor == m->vendor &&
+                                            c->devices[j].device == m->device)
+                                                want += c->devices[j].count;
+                                ok = count_free(p, m, (int) p->inv->nodes[n].id, true) >= want;
+                        }
+                        if (ok) {
+                                vp->numa_node = (int) p->inv->nodes[n].id;
+                                return;
+                        }
+                }
+        vp->numa_node = first_node(p->inv);
+        if (has_id)
+                vp->numa_node = -2;   /* decided after taking devices, see take_ids() */
+}
+
+static void take_ids(Planner *p, size_t vm) {
+        const VmConfig *c = &p->config->vms[vm];
+        VmPlan *vp = &p->plan->vms[vm];
+        bool undecided = vp->numa_node == -2;
+
+        for (size_t i = 0; i < c->n_devices; i++) {
+                const DeviceMatch *m = &c->devices[i];
+                if (m->by_address)
+                        continue;
+                char what[40];
+                device_match_format(m, what, sizeof what);
+                size_t got = 0;
+                /* Two passes: devices on the VM's node, then the rest; each by address. */
+                for (int pass = 0; pass < 2 && got < m->count; pass++)
+                        for (size_t d = 0; d < p->inv->n_devices && got < m->count; d++) {
+                                const PciDevice *dev = &p->inv->devices[d];
+                                if (!match_id(dev, m) || dev->bridge || p->slots[d].owner >= 0)
+                                        continue;
+                                bool local = !undecided && dev->numa_node == vp->numa_node;
+                                if ((pass == 0) != local)
+                                        continue;
+                                claim(p, d, (int) vm, CLAIM_VM, m->where);
+                                if (add_vm_device(vp, d) < 0)
+                                        p->plan->diagnostics.oom = true;
+                                got++;
+                        }
+                if (got < m->count) {
+                        size_t total = 0, used = 0;
+                        for (size_t d = 0; d < p->inv->n_devices; d++)
+                                if (match_id(&p->inv->devices[d], m)) {
+                                        total++;
+                                        used += p->slots[d].owner >= 0 && p->slots[d].owner != (int) vm;
+                                }
+                        VM_ERROR(p, vm, m->where, NULL,
+                                 "Device=%s: %zu wanted, %zu free (this machine has %zu, %zu given to other VMs); "
+                                 "lower the count or free devices in other VMs",
+                                 what, (size_t) m->count, got + (total - used - got), total, used);
+                }
+        }
+
+        if (!undecided)
+                return;
+        /* No single node had them all: the devices span nodes, the admin must choose. */
+        int node = -1;
+        for (size_t i = 0; i < vp->n_devices; i++) {
+                int n = p->inv->devices[vp->devices[i]].numa_node;
+                if (n < 0)
+                        continue;
+                if (node >= 0 && n != node) {
+                        VM_ERROR(p, vm, c->where, NULL,
+                                 "[VM %s]: no single NUMA node has all its devices free, they span nodes %d and %d; "
+                                 "set NUMANode= to the node its memory and vCPUs should use", c->name, node, n);
+                        break;
+                }
+                node = n;
+        }
+        vp->numa_node = node >= 0 ? node : first_node(p->inv);
+}
+
+/* vfio hands out whole IOMMU groups: every endpoint in a claimed device's group goes along. */
+static void claim_siblings(Planner *p) {
+        const Inventory *inv = p->inv;
+        for (size_t d = 0; d < inv->n_devices; d++) {
+                Slot *s = &p->slots[d];
+                if (s->owner == UNCLAIMED || s->reason == CLAIM_SIBLING)
+                        continue;
+                const PciDevice *dev = &inv->devices[d];
+                if (dev->iommu_group < 0) {
+                        char msg[] = "has no IOMMU group, so vfio cannot take it: enable the IOMMU "
+                                     "(virtio-iommu on the cloud VM, intel_iommu=on or amd_iommu=on on the kernel "
+                                     "command line)";
+                        if (s->owner >= 0)
+                                VM_ERROR(p, (size_t) s->owner, s->where, dev->name, "%s %s", dev->name, msg);
+                        else
+                                diag_add(&p->plan->diagnostics, DIAG_ERROR, s->where, NULL, dev->name, "%s %s",
+                                         dev->name, msg);
+                        continue;
+                }
+                for (size_t o = 0; o < inv->n_devices; o++) {
+                        const PciDevice *other = &inv->devices[o];
+                        if (o == d || other->iommu_group != dev->iommu_group || other->bridge)
+                                continue;
+                        Slot *os = &p->slots[o];
+                        if (os->owner == s->owner)
+                                continue;
+                        if (os->owner >= 0 && s->owner >= 0) {
+                                VM_ERROR(p, (size_t) s->owner, s->where, dev->name,
+                                         "%s shares IOMMU group %d with %s, which belongs to [VM %s]; a group goes "
+                                         "to one VM: give both to the same VM", dev->name, dev->iommu_group,
+                                         other->name, owner_name(p, os->owner));
+                                continue;
+                        }
+                        if (os->owner >= 0)
+                                continue;   /* host passthrough device next to a VM's: the VM's claim wins */
+                        *os = (Slot) { .owner = s->owner, .reason = CLAIM_SIBLING, .where = s->where, .sibling_of = d };
+                }
+        }
+}
+
+static void plan_affinity(Planner *p, size_t vm) {
+        const VmConfig *c = &p->config->vms[vm];
+        VmPlan *vp = &p->plan->vms[vm];
+        const NumaNode *node = vp->numa_node >= 0 ? inventory_find_node(p->inv, vp->numa_node) : NULL;
+
+        if (c->affinity_mode == AFFINITY_NONE)
+                return;
+        if (c->affinity_mode == AFFINITY_LIST) {
+                if (cpu_set_copy(&vp->cpus, &c->affinity) < 0) {
+                        p->plan->diagnostics.oom = true;
+                        return;
+                }
+                if (!p->inv->has_nodes)
+                        return;
+                for (unsigned cpu = 0; cpu < c->affinity.n_words * 64; cpu++) {
+                        if (!cpu_set_has(&c->affinity, cpu))
+                                continue;
+                        bool exists = false;
+                        for (size_t n = 0; n < p->inv->n_nodes && !exists; n++)
+                                exists = cpu_set_has(&p->inv->nodes[n].cpus, cpu);
+                        if (!exists) {
+                                VM_ERROR(p, vm, c->affinity_where, NULL,
+                                         "CPUAffinity= names CPU %u, which this machine does not have; "
+                                         "see /sys/devices/system/node/node*/cpulist", cpu);
+                                return;
+                        }
+                        if (node && !cpu_set_has(&node->cpus, cpu)) {
+                                diag_add(&p->plan->diagnostics, DIAG_WARNING, c->affinity_where, c->name, NULL,
+                                         "CPUAffinity= includes CPU %u, which is not on node %d where the VM's "
+                                         "memory and devices are; expect slower memory access", cpu, vp->numa_node);
+                                return;
+                        }
+                }
+                return;
+        }
+
+        if (!node)
+                return;   /* no NUMA information: leave scheduling to the kernel */
+        if (cpu_set_count(&node->cpus) == 0) {
+                diag_add(&p->plan->diagnostics, DIAG_WARNING, c->where, c->name, NULL,
+                         "node %d has no CPUs; vCPUs are not pinned (set CPUAffinity= to choose)", vp->numa_node);
+                return;
+        }
+        if (cpu_set_copy(&vp->cpus, &node->cpus) < 0)
+                p->plan->diagnostics.oom = true;
+}
+
+static NodeCount *pages_for(Plan *plan, unsigned node) {
+        for (size_t i = 0; i < plan->n_pages; i++)
+                if (plan->pages[i].node == node)
+                        return &plan->pages[i];
+        NodeCount *x = realloc(plan->pages, sizeof(NodeCount) * (plan->n_pages + 1));
+        if (!x) {
+                plan->diagnostics.oom = true;
+                return NULL;
+        }
+        plan->pages = x;
+        /* Keep sorted by node. */
+        size_t at = plan->n_pages;
+        while (at > 0 && plan->pages[at - 1].node > node) {
+                plan->pages[at] = plan->pages[at - 1];
+                at--;
+        }
+        plan->pages[at] = (NodeCount) { node, 0 };
+        plan->n_pages++;
+        return &plan->pages[at];
+}
+
+/* Spread COUNT pages over the nodes evenly; the lower nodes take the remainder. */
+static void spread(Plan *plan, uint64_t count) {
+        if (plan->n_pages == 0 || count == 0)
+                return;
+        uint64_t each = count / plan->n_pages, rest = count % plan->n_pages;
+        for (size_t i = 0; i < plan->n_pages; i++)
+                plan->pages[i].count += each + (i < rest);
+}
+
+static void plan_pages(Planner *p) {
+        Plan *plan = p->plan;
+        const HostConfig *h = &p->config->host;
+
+        for (size_t i = 0; i < p->inv->n_nodes; i++)
+                (void) pages_for(plan, p->inv->nodes[i].id);
+        if (plan->n_pages == 0)
+                (void) pages_for(plan, 0);   /* no NUMA information: one pool */
+
+        _cleanup_(freep) NodeCount *need = calloc(plan->n_pages, sizeof(NodeCount));
+        if (!need) {
+                plan->diagnostics.oom = true;
+                return;
+        }
+        for (size_t i = 0; i < plan->n_pages; i++)
+                need[i].node = plan->pages[i].node;
+        for (size_t v = 0; v < plan->n_vms; v++) {
+                const VmPlan *vp = &plan->vms[v];
+                if (!vp->valid)
+                        continue;
+                unsigned node = vp->numa_node >= 0 ? (unsigned) vp->numa_node : plan->pages[0].node;
+                for (size_t i = 0; i < plan->n_pages; i++)
+                        if (need[i].node == node)
+                                need[i].count += vp->config->memory_gib;
+                plan->pages_needed_total += vp->config->memory_gib;
+        }
+
+        switch (h->hugepages_mode) {
+        case HUGEPAGES_AUTO:
+                for (size_t i = 0; i < plan->n_pages; i++)
+                        plan->pages[i].count = need[i].count;
+                spread(plan, h->hugepages_extra);
+                break;
+        case HUGEPAGES_TOTAL:
+                if (h->hugepages_total < plan->pages_needed_total) {
+                        diag_add(&plan->diagnostics, DIAG_ERROR, h->hugepages_where, NULL, NULL,
+                                 "Hugepages=%" PRIu64 " is less than the %" PRIu64 " pages the VMs need; "
+                                 "use Hugepages=auto or a larger count", h->hugepages_total, plan->pages_needed_total);
+                        for (size_t i = 0; i < plan->n_pages; i++)
+                                plan->pages[i].count = 0;
+                        spread(plan, h->hugepages_total);
+                        break;
+                }
+                for (size_t i = 0; i < plan->n_pages; i++)
+                        plan->pages[i].count = need[i].count;
+                spread(plan, h->hugepages_total - plan->pages_needed_total);
+                break;
+        case HUGEPAGES_PER_NODE:
+                for (size_t i = 0; i < h->n_hugepages_nodes; i++) {
+                        const NodeCount *nc = &h->hugepages_nodes[i];
+                        if (p->inv->has_nodes && !inventory_find_node(p->inv, nc->node)) {
+                                diag_add(&plan->diagnostics, DIAG_ERROR, h->hugepages_where, NULL, NULL,
+                                         "Hugepages= names node %u, which this machine does not have; "
+                                         "see /sys/devices/system/node", nc->node);
+                                continue;
+                        }
+                        NodeCount *pc = pages_for(plan, nc->node);
+                        if (pc)
+                                pc->count = nc->count;
+                }
+                for (size_t i = 0; i < plan->n_pages; i++)
+                        for (size_t j = 0; j < plan->n_pages; j++)
+                                if (need[j].node == plan->pages[i].node && need[j].count > plan->pages[i].count)
+                                        diag_add(&plan->diagnostics, DIAG_WARNING, h->hugepages_where, NULL, NULL,
+                                                 "Hugepages= gives node %u %" PRIu64 " pages, but its VMs need %"
+                                                 PRIu64 "; they will not all start", plan->pages[i].node,
+                                                 plan->pages[i].count, need[j].count);
+                break;
+        }
+
+        uint64_t total = plan_pages_total(plan);
+        if (total > 0 && (p->inv->has_nodes || p->inv->has_pci) && !p->inv->gigantic_pages)
+                diag_add(&plan->diagnostics, DIAG_ERROR, h->hugepages_where, NULL, NULL,
+                         "%" PRIu64 " pages of 1 GiB are wanted, but this kernel offers no 1 GiB pages "
+                         "(/sys/kernel/mm/hugepages/hugepages-1048576kB is missing): the CPU needs the pdpe1gb "
+                         "flag (give the cloud VM a CPU model that has it)", total);
+
+        for (size_t i = 0; i < plan->n_pages; i++) {
+                const NumaNode *n = inventory_find_node(p->inv, plan->pages[i].node);
+                if (!n || n->memory_kib == 0)
+                        continue;
+                uint64_t mib = n->memory_kib >> 10, want = plan->pages[i].count << 10;
+                if (want > mib)
+                        diag_add(&plan->diagnostics, DIAG_ERROR, h->hugepages_where, NULL, NULL,
+                                 "node %u has %" PRIu64 " MiB of memory; %" PRIu64 " pages of 1 GiB cannot fit: "
+                                 "lower Memory= of the VMs on node %u, or move some to another node with NUMANode=",
+                                 n->id, mib, plan->pages[i].count, n->id);
+                else if (want > 0 && mib - want < 512)
+                        diag_add(&plan->diagnostics, DIAG_WARNING, h->hugepages_where, NULL, NULL,
+                                 "node %u keeps only %" PRIu64 " MiB for the host after %" PRIu64 " pages of 1 GiB; "
+                                 "the kernel may give fewer pages, or the host may run short", n->id, mib - want,
+                                 plan->pages[i].count);
+        }
+}
+
+static void plan_interrupts(Planner *p) {
+        Plan *plan = p->plan;
+        bool claims = false;
+        for (size_t d = 0; d < p->inv->n_devices; d++)
+                claims = claims || p->slots[d].owner != UNCLAIMED;
+        bool needed = claims && inventory_needs_unsafe_interrupts(p->inv);
+
+        switch (p->config->host.unsafe_interrupts) {
+        case TRISTATE_YES:
+                plan->unsafe_interrupts = true;
+                plan->unsafe_interrupts_reason = "UnsafeInterrupts=yes";
+                break;
+        case TRISTATE_NO:
+                plan->unsafe_interrupts = false;
+                plan->unsafe_interrupts_reason = "UnsafeInterrupts=no";
+                if (needed)
+                        diag_add(&plan->diagnostics, DIAG_WARNING, (Location) {}, NULL, NULL,
+                                 "UnsafeInterrupts=no, but the IOMMU cannot remap interrupts: vfio will refuse the "
+                                 "passed-through devices; use UnsafeInterrupts=auto");
+                break;
+        default:
+                plan->unsafe_interrupts = needed;
+                plan->unsafe_interrupts_reason =
+                        needed ? "auto: the IOMMU does not remap interrupts"
+                        : !claims ? "auto: no devices are claimed"
+                        : p->inv->n_iommus == 0 ? "auto: no IOMMU found"
+                                               : "auto: interrupts are remapped";
+                break;
+        }
+        if (claims && p->inv->has_pci && p->inv->n_iommus == 0)
+                diag_add(&plan->diagnostics, DIAG_WARNING, (Location) {}, NULL, NULL,
+                         "no IOMMU is registered (/sys/class/iommu is empty); vfio needs one: enable "
+                         "virtio-iommu for the cloud VM, or intel_iommu=on / amd_iommu=on");
+}
+
+int plan_build(const Config *c, const Inventory *inv, Plan *ret) {
+        Plan plan = { .config = c, .inventory = inv };
+        Planner p = { .config = c, .inv = inv, .plan = &plan };
+        int r = 0;
+
+        p.slots = calloc(MAX(inv->n_devices, (size_t) 1), sizeof(Slot));
+        plan.vms = calloc(MAX(c->n_vms, (size_t) 1), sizeof(VmPlan));
+        if (!p.slots || !plan.vms) {
+                r = -ENOMEM;
+                goto finish;
+        }
+        plan.n_vms = c->n_vms;
+        for (size_t d = 0; d < inv->n_devices; d++)
+                p.slots[d].owner = UNCLAIMED;
+        for (size_t v = 0; v < c->n_vms; v++)
+                plan.vms[v] = (VmPlan) { .config = &c->vms[v], .valid = !c->vms[v].invalid, .numa_node = -1 };
+
+        if (inv->has_pci) {
+                claim_passthrough(&p);
+                /* Addresses first, so an id match never takes a device someone named exactly. */
+                for (size_t v = 0; v < c->n_vms; v++)
+                        if (plan.vms[v].valid) {
+                                claim_addresses(&p, v);
+                                if (!plan.vms[v].valid)
+                                        release_vm(&p, v);
+                        }
+                for (size_t v = 0; v < c->n_vms; v++)
+                        if (plan.vms[v].valid) {
+                                choose_node(&p, v);
+                                take_ids(&p, v);
+                                if (!plan.vms[v].valid)
+                                        release_vm(&p, v);
+                        }
+                claim_siblings(&p);
+        } else {
+                for (size_t v = 0; v < c->n_vms; v++)
+                        plan.vms[v].numa_node = c->vms[v].numa_node >= 0 ? c->vms[v].numa_node : first_node(inv);
+                if (c->n_vms > 0 || c->host.n_passthrough > 0)
+                        diag_add(&plan.diagnostics, DIAG_NOTE, (Location) {}, NULL, NULL,
+                                 "no PCI devices visible (no /sys under the root?): device assignment not checked");
+        }
+
+        for (size_t v = 0; v < c->n_vms; v++)
+                if (plan.vms[v].valid)
+                        plan_affinity(&p, v);
+
+        /* A VM that failed gives its devices back: nothing binds what nothing will use. */
+        for (size_t d = 0; d < inv->n_devices; d++)
+                if (p.slots[d].owner >= 0 && !plan.vms[p.slots[d].owner].valid)
+                        p.slots[d].owner = UNCLAIMED;
+
+        plan_pages(&p);
+        plan_interrupts(&p);
+
+        for (size_t d = 0; d < inv->n_devices; d++) {
+                if (p.slots[d].owner == UNCLAIMED)
+                        continue;
+                Claim *x = realloc(plan.claims, sizeof(Claim) * (plan.n_claims + 1));
+                if (!x) {
+                        r = -ENOMEM;
+                        goto finish;
+                }
+                plan.claims = x;
+                x[plan.n_claims++] = (Claim) {
+                        .device = d,
+                        .vm = p.slots[d].owner,
+                        .reason = p.slots[d].reason,
+                        .where = p.slots[d].where,
+                        .sibling_of = p.slots[d].sibling_of,
+                };
+        }
+        if (plan.diagnostics.oom)
+                r = -ENOMEM;
+
+finish:
+        free(p.slots);
+        if (r < 0) {
+                plan_done(&plan);
+                return r;
+        }
+        *ret = plan;
+        return 0;
+}
+
+void plan_done(Plan *p) {
+        for (size_t v = 0; v < p->n_vms; v++) {
+                cpu_set_done(&p->vms[v].cpus);
+                free(p->vms[v].devices);
+        }
+        free(p->vms);
+        free(p->pages);
+        free(p->claims);
+        diag_done(&p->diagnostics);
+        *p = (Plan) {};
+}
+
+const Claim *plan_find_claim(const Plan *p, size_t device) {
+        for (size_t i = 0; i < p->n_claims; i++)
+                if (p->claims[i].device == device)
+                        return &p->claims[i];
+        return NULL;
+}
+
+uint64_t plan_pages_total(const Plan *p) {
+        uint64_t t = 0;
+        for (size_t i = 0; i < p->n_pages; i++)
+                t += p->pages[i].count;
+        return t;
+}
+
+const char *claim_reason_to_string(ClaimReason r) {
+        return r == CLAIM_VM ? "device" : r == CLAIM_SIBLING ? "group-sibling" : "passthrough";
+}

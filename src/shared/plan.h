@@ -1,0 +1,53 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+#include "config.h"
+#include "inventory.h"
+
+/* The pure core: config + inventory -> plan. No I/O. The generator, check, plan, status
+ * and the runtime actions all call plan_build(), so they cannot disagree. */
+
+typedef enum ClaimReason {
+        CLAIM_VM,            /* matched by a VM's Device= */
+        CLAIM_SIBLING,       /* another endpoint of a claimed device's IOMMU group */
+        CLAIM_PASSTHROUGH,   /* [Host] Passthrough=, no VM uses it */
+} ClaimReason;
+
+typedef struct Claim {
+        size_t device;       /* index into inventory->devices */
+        int vm;              /* index into config->vms, or -1 */
+        ClaimReason reason;
+        Location where;
+        size_t sibling_of;   /* for CLAIM_SIBLING: the device it follows */
+} Claim;
+
+typedef struct VmPlan {
+        const VmConfig *config;
+        bool valid;          /* no errors: the generator writes its unit */
+        int numa_node;       /* -1 when the host has no NUMA information */
+        CpuSet cpus;         /* empty: no affinity */
+        size_t *devices;     /* devices handed to the VM (not siblings), in --device order */
+        size_t n_devices;
+} VmPlan;
+
+typedef struct Plan {
+        const Config *config;
+        const Inventory *inventory;
+        NodeCount *pages;    /* 1 GiB pages per node, every node of the host, sorted */
+        size_t n_pages;
+        uint64_t pages_needed_total;
+        Claim *claims;       /* sorted by device address */
+        size_t n_claims;
+        VmPlan *vms;         /* parallel to config->vms */
+        size_t n_vms;
+        bool unsafe_interrupts;
+        const char *unsafe_interrupts_reason;
+        Diagnostics diagnostics;
+} Plan;
+
+int plan_build(const Config *c, const Inventory *inv, Plan *ret);
+void plan_done(Plan *p);
+
+const Claim *plan_find_claim(const Plan *p, size_t device);
+uint64_t plan_pages_total(const Plan *p);
+const char *claim_reason_to_string(ClaimReason r);

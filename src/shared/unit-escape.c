@@ -1,0 +1,78 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "unit-escape.h"
+
+void unit_append_specifier_escaped(StringBuffer *b, const char *s) {
+        for (; *s; s++) {
+                if (*s == '%')
+                        sb_append_char(b, '%');
+                sb_append_char(b, *s);
+        }
+}
+
+static bool needs_quotes(const char *s) {
+        if (!*s || streq(s, ";"))
+                return true;
+        for (; *s; s++)
+                if ((unsigned char) *s <= ' ' || *s == 127 || strchr("\"'\\", *s))
+                        return true;
+        return false;
+}
+
+void unit_append_exec_word(StringBuffer *b, const char *s) {
+        bool quote = needs_quotes(s);
+        if (quote)
+                sb_append_char(b, '"');
+        for (; *s; s++) {
+                unsigned char c = *s;
+                switch (c) {
+                case '%':
+                        sb_append(b, "%%");
+                        break;
+                case '$':
+                        sb_append(b, "$$");
+                        break;
+                case '"':
+                        sb_append(b, "\\\"");
+                        break;
+                case '\\':
+                        sb_append(b, "\\\\");
+                        break;
+                case '\n':
+                        sb_append(b, "\\n");
+                        break;
+                case '\t':
+                        sb_append(b, "\\t");
+                        break;
+                default:
+                        if (c < ' ' || c == 127)
+                                sb_appendf(b, "\\x%02x", c);
+                        else
+                                sb_append_char(b, c);
+                }
+        }
+        if (quote)
+                sb_append_char(b, '"');
+}
+
+void unit_append_exec_argv(StringBuffer *b, char * const *argv) {
+        for (size_t i = 0; argv && argv[i]; i++) {
+                if (i > 0)
+                        sb_append_char(b, ' ');
+                unit_append_exec_word(b, argv[i]);
+        }
+}
+
+char *ch_quote_value(const char *s) {
+        if (!strpbrk(s, ",\"[]"))
+                return strdup(s);
+        StringBuffer b = {};
+        sb_append_char(&b, '"');
+        for (; *s; s++) {
+                if (*s == '"')
+                        sb_append(&b, "\"\"");
+                else
+                        sb_append_char(&b, *s);
+        }
+        sb_append_char(&b, '"');
+        return sb_steal(&b);
+}

@@ -1,0 +1,18 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+#include "util.h"
+
+/* Escaping for values written into unit files. */
+
+/* A value of a plain setting (Description=, SourcePath=): only specifiers are special. */
+void unit_append_specifier_escaped(StringBuffer *b, const char *s);
+/* One word of ExecStart=: specifiers (%), environment variables ($), and systemd's word splitting
+ * (whitespace, quotes, backslashes, control characters) are neutralized. */
+void unit_append_exec_word(StringBuffer *b, const char *s);
+/* A whole command line from argv, words separated by single spaces. */
+void unit_append_exec_argv(StringBuffer *b, char * const *argv);
+
+/* A value inside a Cloud Hypervisor option list ("path=...,id=..."): its parser splits on commas
+ * outside quotes and brackets and strips double quotes, doubling "" for a literal one. */
+char *ch_quote_value(const char *s);

@@ -1,0 +1,16 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+#include "plan.h"
+
+#define VM_RUNTIME_DIR "/run/nestvirt"
+#define VM_LOG_DIR "/var/log/nestvirt"
+
+/* The Cloud Hypervisor command line of one planned VM, one argument per element
+ * (DESIGN.md "Cloud Hypervisor facts"). root is only used to tell raw from qcow2 images. */
+int vm_command_build(const Plan *plan, size_t vm, const char *root, char ***ret);
+
+/* TapName=, or "nv-NAME" (at most 15 characters). */
+char *vm_tap_name(const VmConfig *c);
+/* MAC=, or a stable one derived from /etc/machine-id under root and the VM's name. */
+void vm_mac_address(const VmConfig *c, const char *root, char buf[static 18]);
