@@ -177,6 +177,7 @@ static int vm_apply_key_internal(Config *c, VmConfig *vm, Location where, const 
                 vm->cpus_where = where;
         } else if (streq(key, "Memory")) {
                 uint64_t v;
+                vm->memory_where = where;   /* even when invalid: "no Memory=" would mislead */
                 if (parse_memory_gib(value, &v, &reason) < 0) {
                         bad_value(c, vm, where, key, value, reason);
                         return -EINVAL;

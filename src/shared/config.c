@@ -176,18 +176,19 @@ static int on_item(void *userdata, Location where, const char *key, const char *
         const char *near = suggest_key(keys, key);
         if (other && (!near || !streq(other, key)) && strcasecmp(other, key) == 0)
                 near = NULL;
+        char section[8 + VM_NAME_MAX];
+        snprintf(section, sizeof section, "%s%s", vm ? "VM " : "Host", strempty(vm));
+        DiagLevel level = s->strict ? DIAG_ERROR : DIAG_WARNING;
+        const char *ignored = s->strict ? "" : ", ignored";
         if (near)
-                diag_add(&c->diagnostics, s->strict ? DIAG_ERROR : DIAG_WARNING, where, vm, NULL,
-                         "unknown key %s= in [%s]%s; did you mean %s=?", key,
-                         s->kind == SECTION_VM ? "VM" : "Host", s->strict ? "" : ", ignored", near);
+                diag_add(&c->diagnostics, level, where, vm, NULL, "unknown key %s= in [%s]%s; did you mean %s=?",
+                         key, section, ignored, near);
         else if (other)
-                diag_add(&c->diagnostics, s->strict ? DIAG_ERROR : DIAG_WARNING, where, vm, NULL,
-                         "%s= belongs in [%s], not [%s]%s", other, s->kind == SECTION_VM ? "Host" : "VM NAME",
-                         s->kind == SECTION_VM ? "VM" : "Host", s->strict ? "" : ", ignored");
+                diag_add(&c->diagnostics, level, where, vm, NULL, "%s= belongs in [%s], not [%s]%s", other,
+                         vm ? "Host" : "VM NAME", section, ignored);
         else
-                diag_add(&c->diagnostics, s->strict ? DIAG_ERROR : DIAG_WARNING, where, vm, NULL,
-                         "unknown key %s= in [%s]%s; see nestvirt.conf(5) for the keys", key,
-                         s->kind == SECTION_VM ? "VM" : "Host", s->strict ? "" : ", ignored");
+                diag_add(&c->diagnostics, level, where, vm, NULL,
+                         "unknown key %s= in [%s]%s; see nestvirt.conf(5) for the keys", key, section, ignored);
         return 0;
 }
 
@@ -273,7 +274,7 @@ void config_finish(Config *c) {
                 VmConfig *vm = &c->vms[i];
                 Diagnostics *d = &c->diagnostics;
 
-                if (vm->memory_gib == 0) {
+                if (vm->memory_gib == 0 && vm->memory_where.line == 0) {
                         diag_add(d, DIAG_ERROR, vm->where, vm->name, NULL,
                                  "[VM %s] has no Memory=; add e.g. Memory=16G (whole GiB)", vm->name);
                         vm->invalid = true;

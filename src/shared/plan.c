@@ -247,7 +247,7 @@ static void take_ids(Planner *p, size_t vm) {
                 }
         }
 
-        if (!undecided)
+        if (!undecided || !vp->valid)
                 return;
         /* No single node had them all: the devices span nodes, the admin must choose. */
         int node = -1;
@@ -274,17 +274,10 @@ static void claim_siblings(Planner *p) {
                 if (s->owner == UNCLAIMED || s->reason == CLAIM_SIBLING)
                         continue;
                 const PciDevice *dev = &inv->devices[d];
-                if (dev->iommu_group < 0) {
-                        char msg[] = "has no IOMMU group, so vfio cannot take it: enable the IOMMU "
-                                     "(virtio-iommu on the cloud VM, intel_iommu=on or amd_iommu=on on the kernel "
-                                     "command line)";
-                        if (s->owner >= 0)
-                                VM_ERROR(p, (size_t) s->owner, s->where, dev->name, "%s %s", dev->name, msg);
-                        else
-                                diag_add(&p->plan->diagnostics, DIAG_ERROR, s->where, NULL, dev->name, "%s %s",
-                                         dev->name, msg);
+                /* No group yet is normal: virtio-iommu (via ACPI VIOT) attaches a device to its
+                 * group only when a driver probes it. bind-vfio verifies groups after binding. */
+                if (dev->iommu_group < 0)
                         continue;
-                }
                 for (size_t o = 0; o < inv->n_devices; o++) {
                         const PciDevice *other = &inv->devices[o];
                         if (o == d || other->iommu_group != dev->iommu_group || other->bridge)
@@ -465,11 +458,19 @@ static void plan_pages(Planner *p) {
                 if (!n || n->memory_kib == 0)
                         continue;
                 uint64_t mib = n->memory_kib >> 10, want = plan->pages[i].count << 10;
-                if (want > mib)
+                if (want > mib) {
+                        char vms[256] = "";
+                        for (size_t v = 0; v < plan->n_vms; v++)
+                                if (plan->vms[v].valid && plan->vms[v].numa_node == (int) n->id)
+                                        snprintf(vms + strlen(vms), sizeof vms - strlen(vms), "%s%s %" PRIu64 "G",
+                                                 *vms ? ", " : "", plan->vms[v].config->name,
+                                                 plan->vms[v].config->memory_gib);
                         diag_add(&plan->diagnostics, DIAG_ERROR, h->hugepages_where, NULL, NULL,
-                                 "node %u has %" PRIu64 " MiB of memory; %" PRIu64 " pages of 1 GiB cannot fit: "
-                                 "lower Memory= of the VMs on node %u, or move some to another node with NUMANode=",
-                                 n->id, mib, plan->pages[i].count, n->id);
+                                 "node %u has %" PRIu64 " MiB of memory; %" PRIu64 " pages of 1 GiB (VMs: %s; "
+                                 "Hugepages=%s) cannot fit: lower Memory=, or move VMs to another node with "
+                                 "NUMANode=", n->id, mib, plan->pages[i].count, *vms ? vms : "none",
+                                 h->hugepages_mode == HUGEPAGES_AUTO ? "auto" : "as configured");
+                }
                 else if (want > 0 && mib - want < 512)
                         diag_add(&plan->diagnostics, DIAG_WARNING, h->hugepages_where, NULL, NULL,
                                  "node %u keeps only %" PRIu64 " MiB for the host after %" PRIu64 " pages of 1 GiB; "
