@@ -155,6 +155,14 @@ static void choose_node(Planner *p, size_t vm) {
                                  "NUMANode=%d: this machine has no node %d (it has %s); use auto or an existing node",
                                  c->numa_node, c->numa_node, nodes);
                 }
+                for (size_t i = 0; i < vp->n_devices; i++) {
+                        const PciDevice *dev = &p->inv->devices[vp->devices[i]];
+                        if (dev->numa_node >= 0 && dev->numa_node != c->numa_node)
+                                diag_add(&p->plan->diagnostics, DIAG_WARNING, c->numa_where, c->name, dev->name,
+                                         "%s is on NUMA node %d, but NUMANode=%d puts the VM's memory and vCPUs "
+                                         "on node %d; its DMA crosses nodes", dev->name, dev->numa_node,
+                                         c->numa_node, c->numa_node);
+                }
                 return;
         }
 
@@ -232,6 +240,10 @@ static void take_ids(Planner *p, size_t vm) {
                                 if (add_vm_device(vp, d) < 0)
                                         p->plan->diagnostics.oom = true;
                                 got++;
+                                if (pass == 1 && !undecided && dev->numa_node >= 0 && vp->numa_node >= 0)
+                                        diag_add(&p->plan->diagnostics, DIAG_WARNING, m->where, c->name, dev->name,
+                                                 "Device=%s: node %d has too few free, took %s from node %d; its "
+                                                 "DMA crosses nodes", what, vp->numa_node, dev->name, dev->numa_node);
                         }
                 if (got < m->count) {
                         size_t total = 0, used = 0;
