@@ -97,7 +97,8 @@ int conf_files_list(const char *root, ConfFile **ret, size_t *ret_n) {
         if (r < 0)
                 goto finish;
 
-        qsort(c, n_c, sizeof(Candidate), cmp_candidate);
+        if (n_c > 0)   /* qsort() with a NULL array is undefined, even for 0 elements */
+                qsort(c, n_c, sizeof(Candidate), cmp_candidate);
 
         /* Pass 1: vendor drop-ins that nothing overrides; pass 2: the main file;
          * pass 3: /run and /etc drop-ins, by name. */

@@ -31,6 +31,9 @@ static int parse_line(const char *file, unsigned line, char *l, bool *in_section
         }
 
         char *eq = strchr(l, '=');
+        /* Inside a section, the section's owner reports a broken line, so it can mark itself broken. */
+        if ((!eq || eq == l) && *in_section)
+                return on_item(userdata, where, NULL, l);
         if (!eq) {
                 diag_add(d, DIAG_ERROR, where, NULL, NULL,
                          "'%s' is not an assignment; write Key=Value, or start the line with # for a comment", l);
@@ -52,8 +55,12 @@ static int parse_line(const char *file, unsigned line, char *l, bool *in_section
 
 int conf_parse_buffer(const char *file, const char *data, size_t size, ConfSectionCallback on_section,
                       ConfItemCallback on_item, void *userdata, Diagnostics *d) {
-        if (memchr(data, 0, size)) {
-                diag_add(d, DIAG_ERROR, (Location) { file, 0 }, NULL, NULL,
+        const char *nul = memchr(data, 0, size);
+        if (nul) {
+                unsigned nul_line = 1;   /* every error names FILE:LINE: the line of the first NUL */
+                for (const char *q = data; q < nul; q++)
+                        nul_line += *q == '\n';
+                diag_add(d, DIAG_ERROR, (Location) { file, nul_line }, NULL, NULL,
                          "contains NUL bytes, it is not a text file; replace it with a valid config");
                 return 0;
         }

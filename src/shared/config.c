@@ -156,6 +156,21 @@ static int on_item(void *userdata, Location where, const char *key, const char *
         const char *const *keys;
         int r;
 
+        if (!key) {
+                /* A broken line: whatever it meant to set is missing, so a VM with one gets no unit. */
+                VmConfig *vm = s->kind == SECTION_VM ? &c->vms[s->vm] : NULL;
+                if (strchr(value, '='))
+                        diag_add(&c->diagnostics, DIAG_ERROR, where, vm ? vm->name : NULL, NULL,
+                                 "assignment without a key; write Key=Value");
+                else
+                        diag_add(&c->diagnostics, DIAG_ERROR, where, vm ? vm->name : NULL, NULL,
+                                 "'%s' is not an assignment; write Key=Value, or start the line with # for a comment",
+                                 value);
+                if (vm)
+                        vm->invalid = true;
+                return 0;
+        }
+
         switch (s->kind) {
         case SECTION_HOST:
                 r = host_apply_key(c, where, key, value);
@@ -297,6 +312,11 @@ void config_finish(Config *c) {
                                  "Cmdline= needs Kernel=; with Firmware= set the command line in the guest's boot loader");
                         vm->invalid = true;
                 }
+                /* Accepted so configs stay valid, but not acted on yet: say so, never drop it silently. */
+                if (vm->cloud_init.value)
+                        diag_add(d, DIAG_WARNING, vm->cloud_init.where, vm->name, NULL,
+                                 "CloudInit= is not supported by this version of nestvirt yet: the VM starts "
+                                 "without a NoCloud seed disk");
                 if (vm->network != NETWORK_TAP) {
                         const Setting *s[] = { &vm->tap_name, &vm->mac, &vm->host_address };
                         const char *k[] = { "TapName", "MAC", "HostAddress" };

@@ -117,7 +117,7 @@ static int load_devices(const char *root, Inventory *inv) {
                 inv->n_devices++;
         }
         closedir(d);
-        if (r >= 0)
+        if (r >= 0 && inv->n_devices > 0)   /* qsort()/bsearch() with a NULL array are undefined */
                 qsort(inv->devices, inv->n_devices, sizeof(PciDevice), cmp_device);
         return r;
 }
@@ -183,7 +183,8 @@ static int load_nodes(const char *root, Inventory *inv) {
         }
         closedir(d);
         if (r >= 0) {
-                qsort(inv->nodes, inv->n_nodes, sizeof(NumaNode), cmp_node);
+                if (inv->n_nodes > 0)
+                        qsort(inv->nodes, inv->n_nodes, sizeof(NumaNode), cmp_node);
                 inv->has_nodes = inv->n_nodes > 0;
         }
         return r;
@@ -299,11 +300,15 @@ void inventory_done(Inventory *inv) {
 
 const PciDevice *inventory_find_device(const Inventory *inv, PciAddress a) {
         PciDevice key = { .address = a };
+        if (inv->n_devices == 0)
+                return NULL;
         return bsearch(&key, inv->devices, inv->n_devices, sizeof(PciDevice), cmp_device);
 }
 
 const NumaNode *inventory_find_node(const Inventory *inv, unsigned id) {
         NumaNode key = { .id = id };
+        if (inv->n_nodes == 0)
+                return NULL;
         return bsearch(&key, inv->nodes, inv->n_nodes, sizeof(NumaNode), cmp_node);
 }
 
