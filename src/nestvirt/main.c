@@ -2,6 +2,7 @@
 #include <getopt.h>
 
 #include "build-config.h"
+#include "log-journal.h"
 #include "log.h"
 #include "nestvirt.h"
 
@@ -78,6 +79,7 @@ int main(int argc, char *argv[]) {
         int c;
 
         log_set_identifier("nestvirt");
+        log_set_journal_writer(log_journal_write);
         log_setup(false);
 
         /* The verb may come before or after the options. */

@@ -2,7 +2,6 @@
 #include <fcntl.h>
 #include <stdarg.h>
 #include <sys/stat.h>
-#include <systemd/sd-journal.h>
 
 #include "log.h"
 #include "util.h"
@@ -11,6 +10,11 @@ static const char *log_ident = "nestvirt";
 static LogTarget log_target = LOG_TARGET_CONSOLE;
 static int log_max_level = LOG_INFO;
 static int kmsg_fd = -1;
+static LogJournalWriter journal_writer = NULL;
+
+void log_set_journal_writer(LogJournalWriter w) {
+        journal_writer = w;
+}
 
 void log_set_identifier(const char *ident) {
         log_ident = ident;
@@ -61,8 +65,10 @@ void log_setup(bool prefer_kmsg) {
                         log_target = LOG_TARGET_CONSOLE;
         } else if (prefer_kmsg)
                 log_target = LOG_TARGET_KMSG;
-        else if (stderr_is_journal())
+        else if (journal_writer && stderr_is_journal())
                 log_target = LOG_TARGET_JOURNAL;
+        if (log_target == LOG_TARGET_JOURNAL && !journal_writer)
+                log_target = LOG_TARGET_CONSOLE;
 
         if (log_target == LOG_TARGET_KMSG) {
                 kmsg_fd = open("/dev/kmsg", O_WRONLY | O_NOCTTY | O_CLOEXEC);
@@ -98,15 +104,8 @@ int log_internal(int level, int error, const char *message_id, const char *fmt, 
                 fprintf(stderr, "%s\n", buf);
                 break;
         case LOG_TARGET_JOURNAL:
-                if (message_id)
-                        sd_journal_send("MESSAGE=%s", buf, "PRIORITY=%d", level,
-                                        "MESSAGE_ID=%s", message_id,
-                                        "SYSLOG_IDENTIFIER=%s", log_ident,
-                                        error ? "ERRNO=%d" : NULL, error, NULL);
-                else
-                        sd_journal_send("MESSAGE=%s", buf, "PRIORITY=%d", level,
-                                        "SYSLOG_IDENTIFIER=%s", log_ident,
-                                        error ? "ERRNO=%d" : NULL, error, NULL);
+                if (journal_writer(level, error, message_id, log_ident, buf) < 0)
+                        fprintf(stderr, "%s\n", buf);
                 break;
         }
 out:

@@ -11,6 +11,11 @@ typedef enum LogTarget {
         LOG_TARGET_JOURNAL,   /* structured, when stderr is connected to the journal */
 } LogTarget;
 
+/* Structured journal logging lives outside the shared core, so the generator (which runs
+ * before journald and must start fast) does not load libsystemd. */
+typedef int (*LogJournalWriter)(int level, int error, const char *message_id, const char *ident, const char *message);
+void log_set_journal_writer(LogJournalWriter w);
+
 void log_set_identifier(const char *ident);
 void log_set_target(LogTarget t);
 void log_set_max_level(int level);

@@ -20,6 +20,10 @@ static bool needs_quotes(const char *s) {
 
 void unit_append_exec_word(StringBuffer *b, const char *s) {
         bool quote = needs_quotes(s);
+        if (!quote && !strpbrk(s, "%$")) {
+                sb_append(b, s);   /* the common case, one copy */
+                return;
+        }
         if (quote)
                 sb_append_char(b, '"');
         for (; *s; s++) {
