@@ -1,0 +1,50 @@
+#!/bin/bash
+# Every test: unit (cmocka), golden generator trees, CLI, in a normal build and again
+# under AddressSanitizer + UBSan. Ends with one line "N passed, N failed".
+set -uo pipefail
+cd "$(dirname "$0")/.."
+
+tests/deps.sh || exit 1
+
+run_build() {
+        local dir=$1; shift
+        rm -f "$dir/meson-logs/testlog.json"
+        if [ -d "$dir" ]; then
+                meson setup --reconfigure "$dir" "$@" >/dev/null || return 1
+        else
+                meson setup "$dir" "$@" >/dev/null || return 1
+        fi
+        ninja -C "$dir" >/dev/null || { ninja -C "$dir"; return 1; }
+        meson test -C "$dir" --print-errorlogs --num-processes 2 "${MESON_TEST_ARGS[@]}"
+}
+
+MESON_TEST_ARGS=()
+[ -n "${TEST_SUITE:-}" ] && MESON_TEST_ARGS=(--suite "$TEST_SUITE")
+
+status=0
+run_build build || status=1
+# Leaks and undefined behaviour fail the test that hits them.
+export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:strict_string_checks=1
+export UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
+run_build build-asan -Db_sanitize=address,undefined -Db_lundef=false || status=1
+
+python3 - build build-asan <<'PY'
+import json, sys
+passed = failed = 0
+for d in sys.argv[1:]:
+    try:
+        lines = open(f"{d}/meson-logs/testlog.json").read().splitlines()
+    except OSError:
+        failed += 1
+        continue
+    for l in lines:
+        r = json.loads(l)["result"]
+        if r in ("OK", "EXPECTEDFAIL"):
+            passed += 1
+        elif r != "SKIP":
+            failed += 1
+print(f"{passed} passed, {failed} failed")
+sys.exit(1 if failed else 0)
+PY
+summary=$?
+[ $status = 0 ] && [ $summary = 0 ]
