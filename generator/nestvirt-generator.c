@@ -101,7 +101,7 @@ static int run(void) {
         log_diagnostics(&config.diagnostics);
 
         _cleanup_(inventory_done) Inventory inv = {};
-        r = inventory_load(arg_root, &inv);
+        r = inventory_load(arg_root, 0, &inv);
         if (r < 0)
                 return log_error_errno(r, "Failed to read the host's devices and NUMA nodes: %m");
 

@@ -15,7 +15,7 @@ int context_load(Context *ctx, bool strict) {
         r = config_load(&o, &ctx->config);
         if (r < 0)
                 return log_error_errno(r, "Failed to load the configuration: %m");
-        r = inventory_load(arg_root, &ctx->inventory);
+        r = inventory_load(arg_root, INVENTORY_DETAILS, &ctx->inventory);
         if (r < 0)
                 return log_error_errno(r, "Failed to read devices and NUMA nodes under %s: %m", arg_root ?: "/");
         r = plan_build(&ctx->config, &ctx->inventory, &ctx->plan);

@@ -5,7 +5,7 @@ int verb_devices(int argc, char *argv[]) {
         (void) argc;
         (void) argv;
         _cleanup_(inventory_done) Inventory inv = {};
-        int r = inventory_load(arg_root, &inv);
+        int r = inventory_load(arg_root, INVENTORY_DETAILS, &inv);
         if (r < 0) {
                 fprintf(stderr, "Failed to read PCI devices: %s\n", strerror(-r));
                 return EXIT_PROBLEMS;

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <dirent.h>
+#include <fcntl.h>
 #include <inttypes.h>
 
 #include "inventory.h"
@@ -15,14 +16,55 @@ static int read_u64_file(const char *path, uint64_t *ret) {
         return safe_atou64(strstrip(s), ret);
 }
 
+/* sysfs attributes come whole in one read(); no second read for EOF. */
+static ssize_t read_attr(int dfd, const char *name, char *buf, size_t size) {
+        _cleanup_(closep) int fd = openat(dfd, name, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+        if (fd < 0)
+                return -errno;
+        ssize_t n = read(fd, buf, size - 1);
+        if (n < 0)
+                return -errno;
+        while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == ' '))
+                n--;
+        buf[n] = 0;
+        return n;
+}
+
+static int read_link_name(int dfd, const char *name, char *buf, size_t size, const char **ret) {
+        ssize_t n = readlinkat(dfd, name, buf, size - 1);
+        if (n < 0)
+                return -errno;
+        buf[n] = 0;
+        const char *b = strrchr(buf, '/');
+        *ret = b ? b + 1 : buf;
+        return 0;
+}
+
+static bool parse_hex_n(const char *s, size_t n, unsigned *ret) {
+        unsigned v = 0;
+        for (size_t i = 0; i < n; i++) {
+                char c = s[i];
+                unsigned x = c >= '0' && c <= '9' ? (unsigned) (c - '0')
+                           : c >= 'A' && c <= 'F' ? (unsigned) (c - 'A' + 10)
+                           : c >= 'a' && c <= 'f' ? (unsigned) (c - 'a' + 10) : 16;
+                if (x == 16)
+                        return false;
+                v = v << 4 | x;
+        }
+        *ret = v;
+        return true;
+}
+
 /* modalias "pci:v00008086d000010D3sv...sd...bc02sc00i00" carries ids and class in one read. */
 static int parse_modalias(const char *m, PciDevice *d) {
         unsigned v, dev, bc, sc, pi;
         const char *p = startswith(m, "pci:");
-        if (!p || sscanf(p, "v%8xd%8x", &v, &dev) != 2)
+        if (!p || strlen(p) < 18 || p[0] != 'v' || p[9] != 'd' || !parse_hex_n(p + 1, 8, &v) ||
+            !parse_hex_n(p + 10, 8, &dev))
                 return -EINVAL;
         const char *b = strstr(p, "bc");
-        if (!b || sscanf(b, "bc%2xsc%2xi%2x", &bc, &sc, &pi) != 3)
+        if (!b || strlen(b) < 10 || b[4] != 's' || b[5] != 'c' || b[8] != 'i' || !parse_hex_n(b + 2, 2, &bc) ||
+            !parse_hex_n(b + 6, 2, &sc) || !parse_hex_n(b + 9, 2, &pi))
                 return -EINVAL;
         d->vendor = v;
         d->device = dev;
@@ -30,9 +72,9 @@ static int parse_modalias(const char *m, PciDevice *d) {
         return 0;
 }
 
-static int load_device(const char *dir, const char *name, PciDevice *d) {
-        char path[512];
-        _cleanup_(freep) char *s = NULL;
+static int load_device(int dir_fd, const char *name, InventoryFlags flags, PciDevice *d) {
+        char buf[256];
+        const char *link;
         int r;
 
         *d = (PciDevice) { .numa_node = -1, .iommu_group = -1 };
@@ -40,39 +82,38 @@ static int load_device(const char *dir, const char *name, PciDevice *d) {
                 return -EINVAL;
         pci_address_format(d->address, d->name);
 
-        snprintf(path, sizeof path, "%s/%s/modalias", dir, name);
-        r = read_one_line_file(path, &s);
-        if (r < 0)
-                return r;
-        r = parse_modalias(s, d);
+        /* One directory handle per device: the attributes are then short relative lookups. */
+        _cleanup_(closep) int dfd = openat(dir_fd, name, O_PATH | O_DIRECTORY | O_CLOEXEC);
+        if (dfd < 0)
+                return -errno;
+
+        if (read_attr(dfd, "modalias", buf, sizeof buf) < 0)
+                return -EINVAL;
+        r = parse_modalias(buf, d);
         if (r < 0)
                 return r;
         d->bridge = (d->class >> 8) == 0x0604 || (d->class >> 8) == 0x0609 || (d->class >> 8) == 0x0600;
+        /* Bridges never join a claim; only the full inventory (devices, plan) shows their details. */
+        if (d->bridge && !(flags & INVENTORY_DETAILS))
+                return 0;
 
-        snprintf(path, sizeof path, "%s/%s/numa_node", dir, name);
-        free(s);
-        s = NULL;
-        if (read_one_line_file(path, &s) >= 0)
-                (void) safe_atoi(strstrip(s), &d->numa_node);
+        if (read_attr(dfd, "numa_node", buf, sizeof buf) >= 0)
+                (void) safe_atoi(buf, &d->numa_node);
         if (d->numa_node < -1)
                 d->numa_node = -1;
 
-        snprintf(path, sizeof path, "%s/%s/iommu_group", dir, name);
-        free(s);
-        s = NULL;
-        if (read_link_basename(path, &s) >= 0)
-                (void) safe_atoi(s, &d->iommu_group);
+        if (read_link_name(dfd, "iommu_group", buf, sizeof buf, &link) >= 0)
+                (void) safe_atoi(link, &d->iommu_group);
 
-        snprintf(path, sizeof path, "%s/%s/driver", dir, name);
-        r = read_link_basename(path, &d->driver);
-        if (r < 0 && r != -ENOENT)
-                return r;
+        if (!(flags & INVENTORY_DETAILS))
+                return 0;
 
-        snprintf(path, sizeof path, "%s/%s/driver_override", dir, name);
-        free(s);
-        s = NULL;
-        if (read_one_line_file(path, &s) >= 0 && !streq(strstrip(s), "(null)") && *s)
-                d->driver_override = strdup(s);
+        r = read_link_name(dfd, "driver", buf, sizeof buf, &link);
+        if (r >= 0 && !(d->driver = strdup(link)))
+                return -ENOMEM;
+        if (read_attr(dfd, "driver_override", buf, sizeof buf) >= 0 && *buf && !streq(buf, "(null)") &&
+            !(d->driver_override = strdup(buf)))
+                return -ENOMEM;
         return 0;
 }
 
@@ -80,7 +121,7 @@ static int cmp_device(const void *a, const void *b) {
         return pci_address_compare(((const PciDevice *) a)->address, ((const PciDevice *) b)->address);
 }
 
-static int load_devices(const char *root, Inventory *inv) {
+static int load_devices(const char *root, InventoryFlags flags, Inventory *inv) {
         _cleanup_(freep) char *dir = path_under_root(root, "/sys/bus/pci/devices");
         if (!dir)
                 return -ENOMEM;
@@ -104,7 +145,7 @@ static int load_devices(const char *root, Inventory *inv) {
                         }
                         inv->devices = x;
                 }
-                r = load_device(dir, de->d_name, &inv->devices[inv->n_devices]);
+                r = load_device(dirfd(d), de->d_name, flags, &inv->devices[inv->n_devices]);
                 if (r == -ENOMEM)
                         break;
                 if (r < 0) {
@@ -255,16 +296,17 @@ static int load_interrupt_remapping(const char *root, Inventory *inv) {
         return 0;
 }
 
-int inventory_load(const char *root, Inventory *ret) {
+int inventory_load(const char *root, InventoryFlags flags, Inventory *ret) {
         Inventory inv = {};
         int r;
 
-        r = load_devices(root, &inv);
+        r = load_devices(root, flags, &inv);
         if (r >= 0)
                 r = load_nodes(root, &inv);
         if (r >= 0)
                 r = load_iommus(root, &inv);
-        if (r >= 0)
+        /* virtio-iommu settles the question, and a host can have thousands of interrupts. */
+        if (r >= 0 && inv.n_iommus > 0 && ((flags & INVENTORY_DETAILS) || !inventory_has_virtio_iommu(&inv)))
                 r = load_interrupt_remapping(root, &inv);
         if (r >= 0) {
                 _cleanup_(freep) char *p = path_under_root(root, "/sys/kernel/mm/" GIGANTIC_DIR);
@@ -312,10 +354,16 @@ const NumaNode *inventory_find_node(const Inventory *inv, unsigned id) {
         return bsearch(&key, inv->nodes, inv->n_nodes, sizeof(NumaNode), cmp_node);
 }
 
-bool inventory_needs_unsafe_interrupts(const Inventory *inv) {
+bool inventory_has_virtio_iommu(const Inventory *inv) {
         for (size_t i = 0; i < inv->n_iommus; i++)
                 if (streq_ptr(inv->iommus[i].driver, "virtio_iommu"))
                         return true;
+        return false;
+}
+
+bool inventory_needs_unsafe_interrupts(const Inventory *inv) {
+        if (inventory_has_virtio_iommu(inv))
+                return true;
         /* Other IOMMUs remap when the kernel enabled it; the interrupt chips tell. */
         return inv->n_iommus > 0 && inv->irq_info && !inv->interrupt_remapping;
 }

@@ -46,11 +46,19 @@ typedef struct Inventory {
         bool interrupt_remapping;     /* some interrupt goes through a remapping chip ("IR-...") */
 } Inventory;
 
-int inventory_load(const char *root, Inventory *ret);
+typedef enum InventoryFlags {
+        /* Also the bound driver, driver_override, the bridges' nodes and groups, and the
+         * interrupt chips even when virtio-iommu already decides. The generator, which runs
+         * on every boot, does without. */
+        INVENTORY_DETAILS = 1 << 0,
+} InventoryFlags;
+
+int inventory_load(const char *root, InventoryFlags flags, Inventory *ret);
 void inventory_done(Inventory *inv);
 
 const PciDevice *inventory_find_device(const Inventory *inv, PciAddress a);
 const NumaNode *inventory_find_node(const Inventory *inv, unsigned id);
 /* An IOMMU that cannot remap interrupts is present (virtio-iommu never can). */
 bool inventory_needs_unsafe_interrupts(const Inventory *inv);
+bool inventory_has_virtio_iommu(const Inventory *inv);
 const char *pci_class_to_string(uint32_t class);

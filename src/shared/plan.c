@@ -278,9 +278,32 @@ static void take_ids(Planner *p, size_t vm) {
         vp->numa_node = node >= 0 ? node : first_node(p->inv);
 }
 
+static int cmp_by_group(const void *a, const void *b, void *userdata) {
+        const Inventory *inv = userdata;
+        const PciDevice *x = &inv->devices[*(const size_t *) a];
+        const PciDevice *y = &inv->devices[*(const size_t *) b];
+        if (x->iommu_group != y->iommu_group)
+                return x->iommu_group < y->iommu_group ? -1 : 1;
+        return *(const size_t *) a < *(const size_t *) b ? -1 : 1;
+}
+
 /* vfio hands out whole IOMMU groups: every endpoint in a claimed device's group goes along. */
 static void claim_siblings(Planner *p) {
         const Inventory *inv = p->inv;
+
+        /* Devices ordered by group, so each group's members are one range (512 GPUs stay cheap). */
+        _cleanup_(freep) size_t *by_group = malloc(sizeof(size_t) * MAX(inv->n_devices, (size_t) 1));
+        size_t n = 0;
+        if (!by_group) {
+                p->plan->diagnostics.oom = true;
+                return;
+        }
+        for (size_t d = 0; d < inv->n_devices; d++)
+                if (inv->devices[d].iommu_group >= 0 && !inv->devices[d].bridge)
+                        by_group[n++] = d;
+        if (n > 0)
+                qsort_r(by_group, n, sizeof(size_t), cmp_by_group, (void *) inv);
+
         for (size_t d = 0; d < inv->n_devices; d++) {
                 Slot *s = &p->slots[d];
                 if (s->owner == UNCLAIMED || s->reason == CLAIM_SIBLING)
@@ -290,12 +313,20 @@ static void claim_siblings(Planner *p) {
                  * group only when a driver probes it. bind-vfio verifies groups after binding. */
                 if (dev->iommu_group < 0)
                         continue;
-                for (size_t o = 0; o < inv->n_devices; o++) {
+
+                size_t lo = 0, hi = n;
+                while (lo < hi) {
+                        size_t mid = (lo + hi) / 2;
+                        if (inv->devices[by_group[mid]].iommu_group < dev->iommu_group)
+                                lo = mid + 1;
+                        else
+                                hi = mid;
+                }
+                for (size_t i = lo; i < n && inv->devices[by_group[i]].iommu_group == dev->iommu_group; i++) {
+                        size_t o = by_group[i];
                         const PciDevice *other = &inv->devices[o];
-                        if (o == d || other->iommu_group != dev->iommu_group || other->bridge)
-                                continue;
                         Slot *os = &p->slots[o];
-                        if (os->owner == s->owner)
+                        if (o == d || os->owner == s->owner)
                                 continue;
                         if (os->owner >= 0 && s->owner >= 0) {
                                 VM_ERROR(p, (size_t) s->owner, s->where, dev->name,

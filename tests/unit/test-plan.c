@@ -1032,7 +1032,7 @@ static void test_empty_inventory(void **state) {
         PciAddress a;
         assert_int_equal(pci_address_parse("0000:18:00.0", &a), 0);
 
-        assert_int_equal(inventory_load(root, &inv), 0);
+        assert_int_equal(inventory_load(root, INVENTORY_DETAILS, &inv), 0);
         assert_false(inv.has_pci);
         assert_false(inv.has_nodes);
         assert_int_equal(inv.n_devices, 0);
@@ -1058,7 +1058,7 @@ static void test_empty_inventory(void **state) {
                 _cleanup_(freep) char *d = strjoin(root, dirs[i]);
                 assert_int_equal(mkdir(d, 0755), 0);
         }
-        assert_int_equal(inventory_load(root, &inv), 0);
+        assert_int_equal(inventory_load(root, INVENTORY_DETAILS, &inv), 0);
         assert_true(inv.has_pci);
         assert_false(inv.has_nodes);
         assert_null(inventory_find_device(&inv, a));
@@ -1097,7 +1097,7 @@ static const PciDevice *fixture_dev(const Inventory *inv, const char *address) {
 static void test_fixture_virtio_2node_4dev(void **state) {
         _cleanup_(freep) char *root = fixture("virtio-2node-4dev");
         Inventory inv;
-        assert_int_equal(inventory_load(root, &inv), 0);
+        assert_int_equal(inventory_load(root, INVENTORY_DETAILS, &inv), 0);
         assert_true(inv.has_pci);
         assert_true(inv.has_nodes);
         assert_true(inv.gigantic_pages);
@@ -1171,7 +1171,7 @@ static void test_fixture_virtio_2node_4dev(void **state) {
 static void test_fixture_intel_8gpu_2node(void **state) {
         _cleanup_(freep) char *root = fixture("intel-8gpu-2node");
         Inventory inv;
-        assert_int_equal(inventory_load(root, &inv), 0);
+        assert_int_equal(inventory_load(root, INVENTORY_DETAILS, &inv), 0);
 
         /* Eight e1000e (function 0) and eight ICH9 HDA (function 1), each pair in one group. */
         static const char *const slots[] = { "21", "22", "23", "24", "41", "42", "43", "44" };
