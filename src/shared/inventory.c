@@ -82,12 +82,13 @@ static int load_device(int dir_fd, const char *name, InventoryFlags flags, PciDe
                 return -EINVAL;
         pci_address_format(d->address, d->name);
 
-        /* One directory handle per device: the attributes are then short relative lookups. */
-        _cleanup_(closep) int dfd = openat(dir_fd, name, O_PATH | O_DIRECTORY | O_CLOEXEC);
-        if (dfd < 0)
-                return -errno;
+        /* "NAME/attribute" relative to /sys/bus/pci/devices: one lookup per attribute, no
+         * per-device handle to open and close (the generator runs on every boot). */
+        char attr[PCI_ADDRESS_MAX + 32];
+#define ATTR(a) (snprintf(attr, sizeof attr, "%s/" a, d->name), attr)
+        int dfd = dir_fd;
 
-        if (read_attr(dfd, "modalias", buf, sizeof buf) < 0)
+        if (read_attr(dfd, ATTR("modalias"), buf, sizeof buf) < 0)
                 return -EINVAL;
         r = parse_modalias(buf, d);
         if (r < 0)
@@ -97,21 +98,21 @@ static int load_device(int dir_fd, const char *name, InventoryFlags flags, PciDe
         if (d->bridge && !(flags & INVENTORY_DETAILS))
                 return 0;
 
-        if (read_attr(dfd, "numa_node", buf, sizeof buf) >= 0)
+        if (read_attr(dfd, ATTR("numa_node"), buf, sizeof buf) >= 0)
                 (void) safe_atoi(buf, &d->numa_node);
         if (d->numa_node < -1)
                 d->numa_node = -1;
 
-        if (read_link_name(dfd, "iommu_group", buf, sizeof buf, &link) >= 0)
+        if (read_link_name(dfd, ATTR("iommu_group"), buf, sizeof buf, &link) >= 0)
                 (void) safe_atoi(link, &d->iommu_group);
 
         if (!(flags & INVENTORY_DETAILS))
                 return 0;
 
-        r = read_link_name(dfd, "driver", buf, sizeof buf, &link);
+        r = read_link_name(dfd, ATTR("driver"), buf, sizeof buf, &link);
         if (r >= 0 && !(d->driver = strdup(link)))
                 return -ENOMEM;
-        if (read_attr(dfd, "driver_override", buf, sizeof buf) >= 0 && *buf && !streq(buf, "(null)") &&
+        if (read_attr(dfd, ATTR("driver_override"), buf, sizeof buf) >= 0 && *buf && !streq(buf, "(null)") &&
             !(d->driver_override = strdup(buf)))
                 return -ENOMEM;
         return 0;

@@ -13,7 +13,7 @@ static bool needs_quotes(const char *s) {
         if (!*s || streq(s, ";"))
                 return true;
         for (; *s; s++)
-                if ((unsigned char) *s <= ' ' || *s == 127 || strchr("\"'\\", *s))
+                if ((unsigned char) *s <= ' ' || *s == 127 || *s == '"' || *s == '\'' || *s == '\\')
                         return true;
         return false;
 }
