@@ -34,8 +34,19 @@ static const Verb verbs[] = {
         { "cmdline", verb_cmdline, false, "Print the equivalent kernel command line parameters",
           "Prints hugepagesz=1G hugepages=NODE:COUNT,... (and the unsafe interrupts switch when\n"
           "the plan enables it) for admins who want boot-time reservation as well." },
-        { "reserve-hugepages", verb_not_yet, false, "Reserve the planned 1 GiB pages (run by nestvirt-hugepages.service)", NULL },
-        { "bind-vfio", verb_not_yet, false, "Bind the planned devices to vfio-pci (run by nestvirt-vfio.service)", NULL },
+        { "status", verb_status, true, "Check that pages, devices, interrupts and VMs are as planned",
+          "Per node the 1 GiB pages planned, reserved and free; per claimed device the expected and\n"
+          "actual driver and /dev/vfio/GROUP; unsafe interrupts wanted and actual; whether the\n"
+          "initramfs saw the same config; each VM unit's state (asked of systemd over D-Bus).\n"
+          "Exit status 0 only when everything holds." },
+        { "reserve-hugepages", verb_reserve_hugepages, false,
+          "Reserve the planned 1 GiB pages (run by nestvirt-hugepages.service)",
+          "Writes each node's count, reads it back and reports any shortfall with the numbers.\n"
+          "Never shrinks a pool; run again, it tops up. Exit status 1 on a shortfall." },
+        { "bind-vfio", verb_bind_vfio, false, "Bind the planned devices to vfio-pci (run by nestvirt-vfio.service)",
+          "driver_override, unbind, load vfio-pci, probe, verify, for every planned device and the\n"
+          "other endpoints of its IOMMU group; enables allow_unsafe_interrupts when planned. Refuses\n"
+          "devices that carry a mounted file system, swap or the active console (--force binds them)." },
 };
 
 static void help(const Verb *v) {
@@ -51,27 +62,22 @@ static void help(const Verb *v) {
         printf("\nOptions:\n"
                "  --root DIR      Read config, /sys and /proc under DIR (an image, a test fixture)\n"
                "  --config FILE   Read only FILE instead of /etc/nestvirt.conf and its drop-ins\n"
-               "  --json          Machine-readable output (check, plan, devices)\n"
+               "  --json          Machine-readable output (check, plan, devices, status)\n"
+               "  --force         bind-vfio: bind even devices the running system depends on\n"
                "  -h --help       Show help; 'nestvirt COMMAND --help' for one command\n"
                "  --version       Show the version\n\n"
                "Exit status: 0 fine, 1 problems found or action failed, 2 usage error.\n");
 }
 
-int verb_not_yet(int argc, char *argv[]) {
-        (void) argc;
-        log_error("nestvirt %s is not implemented in this version; the unit that ran it fails on purpose so "
-                  "nothing pretends to be set up. Boot with nestvirt=0 to skip it.", argv[0]);
-        return EXIT_PROBLEMS;
-}
-
 int main(int argc, char *argv[]) {
-        enum { ARG_ROOT = 0x100, ARG_CONFIG, ARG_JSON, ARG_VERSION };
+        enum { ARG_ROOT = 0x100, ARG_CONFIG, ARG_JSON, ARG_VERSION, ARG_FORCE };
         static const struct option options[] = {
                 { "root", required_argument, NULL, ARG_ROOT },
                 { "config", required_argument, NULL, ARG_CONFIG },
                 { "json", no_argument, NULL, ARG_JSON },
                 { "help", no_argument, NULL, 'h' },
                 { "version", no_argument, NULL, ARG_VERSION },
+                { "force", no_argument, NULL, ARG_FORCE },
                 {},
         };
         const Verb *verb = NULL;
@@ -96,6 +102,9 @@ int main(int argc, char *argv[]) {
                         break;
                 case 'h':
                         want_help = true;
+                        break;
+                case ARG_FORCE:
+                        arg_force = true;
                         break;
                 case ARG_VERSION:
                         printf("nestvirt %s\n", NESTVIRT_VERSION);

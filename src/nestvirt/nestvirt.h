@@ -10,6 +10,7 @@
 extern const char *arg_root;
 extern const char *arg_config;
 extern bool arg_json;
+extern bool arg_force;
 
 #define EXIT_PROBLEMS 1
 #define EXIT_USAGE 2
@@ -40,4 +41,6 @@ int verb_check(int argc, char *argv[]);
 int verb_plan(int argc, char *argv[]);
 int verb_devices(int argc, char *argv[]);
 int verb_cmdline(int argc, char *argv[]);
-int verb_not_yet(int argc, char *argv[]);
+int verb_reserve_hugepages(int argc, char *argv[]);
+int verb_bind_vfio(int argc, char *argv[]);
+int verb_status(int argc, char *argv[]);

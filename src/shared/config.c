@@ -19,6 +19,7 @@ typedef struct ParseState {
 
 void config_init(Config *c) {
         *c = (Config) {
+                .digest = FNV1A_INIT,
                 .host = {
                         .hugepages_mode = HUGEPAGES_AUTO,
                         .unsafe_interrupts = TRISTATE_AUTO,
@@ -280,6 +281,7 @@ static int load_one(Config *c, const char *logical, const char *real, const Conf
         const char *f = intern_file(c, logical, false);
         if (!f)
                 return -ENOMEM;
+        c->digest = fnv1a(fnv1a(c->digest, logical, strlen(logical) + 1), data, size);
         ParseState s = { .config = c, .strict = o->strict };
         return conf_parse_buffer(f, data, size, on_section, on_item, &s, &c->diagnostics);
 }

@@ -113,6 +113,7 @@ typedef struct Config {
         size_t n_vms;
         ConfigFile *files;
         size_t n_files;
+        uint64_t digest;           /* of the files' names and contents, in reading order */
         Diagnostics diagnostics;
 } Config;
 

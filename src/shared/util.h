@@ -50,3 +50,7 @@ int safe_atoi(const char *s, int *ret);
 int parse_boolean(const char *s);   /* 1, 0, or -EINVAL */
 
 unsigned levenshtein(const char *a, const char *b);
+
+/* FNV-1a: stable across builds and machines, for derived names and digests (not security). */
+#define FNV1A_INIT UINT64_C(0xcbf29ce484222325)
+uint64_t fnv1a(uint64_t h, const void *data, size_t n);

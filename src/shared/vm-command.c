@@ -6,12 +6,8 @@
 #include "unit-escape.h"
 #include "vm-command.h"
 
-static uint64_t fnv1a(uint64_t h, const char *s) {
-        for (; *s; s++) {
-                h ^= (unsigned char) *s;
-                h *= UINT64_C(0x100000001b3);
-        }
-        return h;
+static uint64_t hash_string(uint64_t h, const char *s) {
+        return fnv1a(h, s, strlen(s));
 }
 
 char *vm_tap_name(const VmConfig *c) {
@@ -21,7 +17,7 @@ char *vm_tap_name(const VmConfig *c) {
         /* "nv-NAME" fits IFNAMSIZ for names up to 12 characters; longer ones get a hash suffix. */
         if (strlen(c->name) <= TAP_NAME_MAX - 3)
                 return asprintf_safe(&n, "nv-%s", c->name) < 0 ? NULL : n;
-        return asprintf_safe(&n, "nv-%.7s-%04x", c->name, (unsigned) (fnv1a(UINT64_C(0xcbf29ce484222325), c->name) & 0xffff)) < 0
+        return asprintf_safe(&n, "nv-%.7s-%04x", c->name, (unsigned) (hash_string(FNV1A_INIT, c->name) & 0xffff)) < 0
                        ? NULL : n;
 }
 
@@ -35,9 +31,9 @@ void vm_mac_address(const VmConfig *c, const char *root, char buf[static 18]) {
         _cleanup_(freep) char *id = NULL;
         if (path)
                 (void) read_one_line_file(path, &id);
-        uint64_t h = fnv1a(UINT64_C(0xcbf29ce484222325), strempty(id));
-        h = fnv1a(h, "/nestvirt/");
-        h = fnv1a(h, c->name);
+        uint64_t h = hash_string(FNV1A_INIT, strempty(id));
+        h = hash_string(h, "/nestvirt/");
+        h = hash_string(h, c->name);
         snprintf(buf, 18, "%02x:%02x:%02x:%02x:%02x:%02x", (unsigned) ((h & 0xfc) | 0x02),
                  (unsigned) (h >> 8 & 0xff), (unsigned) (h >> 16 & 0xff), (unsigned) (h >> 24 & 0xff),
                  (unsigned) (h >> 32 & 0xff), (unsigned) (h >> 40 & 0xff));

@@ -1,0 +1,58 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <libkmod.h>
+#include <sys/utsname.h>
+
+#include "log.h"
+#include "runtime.h"
+#include "util.h"
+
+static struct kmod_ctx *kmod_context(void) {
+        static struct kmod_ctx *ctx = NULL;
+        if (!ctx) {
+                ctx = kmod_new(NULL, NULL);
+                if (ctx) {
+                        kmod_set_log_priority(ctx, 0);
+                        (void) kmod_load_resources(ctx);
+                }
+        }
+        return ctx;
+}
+
+bool module_is_loaded(const char *name) {
+        char path[256];
+        snprintf(path, sizeof path, "/sys/module/%s", name);
+        return access(path, F_OK) >= 0;
+}
+
+static struct kmod_list *lookup(const char *name) {
+        struct kmod_ctx *ctx = kmod_context();
+        struct kmod_list *list = NULL;
+        if (!ctx || kmod_module_new_from_lookup(ctx, name, &list) < 0)
+                return NULL;
+        return list;
+}
+
+bool module_exists(const char *name) {
+        struct kmod_list *l = lookup(name);
+        kmod_module_unref_list(l);
+        return l != NULL;
+}
+
+int module_load(const char *name, const char *options) {
+        struct kmod_list *list = lookup(name), *i;
+        int r = -ENOENT;
+
+        if (!list)
+                return -ENOENT;
+        kmod_list_foreach(i, list) {
+                struct kmod_module *m = kmod_module_get_module(i);
+                /* Built in: nothing to load. KMOD_PROBE_IGNORE_LOADED keeps an already loaded
+                 * module as it is; its parameters are then set through sysfs. */
+                r = kmod_module_probe_insert_module(m, KMOD_PROBE_IGNORE_LOADED, options, NULL, NULL, NULL);
+                kmod_module_unref(m);
+                if (r >= 0)
+                        break;
+        }
+        kmod_module_unref_list(list);
+        return r > 0 ? -EPERM : r;   /* > 0: blacklisted, which we do not override */
+}
