@@ -199,7 +199,30 @@ expect "unknown command is a usage error" 2 'unknown command' -- "$nestvirt" fro
 expect "unknown option is a usage error" 2 '' -- "$nestvirt" check --frob
 expect "--json where unsupported is a usage error" 2 'not supported' -- "$nestvirt" cmdline --json
 expect "help for a command" 0 'Usage: nestvirt check' -- "$nestvirt" check --help
-expect "reserve-hugepages fails loudly until implemented" 1 'not implemented' -- "$nestvirt" reserve-hugepages
+
+# Runtime actions: the kernel side is proven in the boot lab (tests/lab); here, what needs no kernel.
+expect "reserve-hugepages with nothing planned does nothing" 0 'nothing to reserve' \
+        -- "$nestvirt" reserve-hugepages --root "$bare" --config /dev/null
+expect "bind-vfio honours nestvirt=0" 0 'Disabled on the kernel command line' \
+        -- env SYSTEMD_PROC_CMDLINE="quiet nestvirt=0" SYSTEMD_IN_INITRD=0 "$nestvirt" bind-vfio --root "$img"
+expect "reserve-hugepages honours rd.nestvirt=0 in the initrd" 0 'Disabled on the kernel command line \(rd.nestvirt=0\)' \
+        -- env SYSTEMD_PROC_CMDLINE="rd.nestvirt=0" SYSTEMD_IN_INITRD=1 "$nestvirt" reserve-hugepages --root "$img"
+expect "status names what does not hold, with numbers" 1 \
+        '^  node 0: 1 pages of 1 GiB planned, 0 reserved \(short by 1\)' \
+        '^  0000:21:00.0: on e1000e, not vfio-pci' '^  0000:21:00.1: on no driver, not vfio-pci' \
+        'Initramfs configuration: nestvirt did not run in the initramfs' -- "$nestvirt" status --root "$img"
+python3 -c '
+import json, sys
+s = json.load(sys.stdin)
+assert s["ok"] is False
+assert s["hugepages"][0] == {"node": 0, "requested": 1, "reserved": 0, "free": 0}, s["hugepages"]
+d = {x["address"]: x for x in s["devices"]}
+assert d["0000:21:00.0"]["driver"] == "e1000e" and d["0000:21:00.0"]["expected_driver"] == "vfio-pci"
+assert d["0000:21:00.1"]["reason"] == "group-sibling" and d["0000:21:00.1"]["vm"] == "train0"
+assert s["unsafe_interrupts"] == {"wanted": False, "actual": False}
+assert len(s["problems"]) == 9, s["problems"]
+' < <("$nestvirt" status --root "$img" --json) && ok "status --json" || not_ok "status --json"
+
 
 echo "1..$n"
 [ "$failed" = 0 ]
