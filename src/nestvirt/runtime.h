@@ -11,6 +11,8 @@
 /* Writes VALUE to ROOT/PATH (sysfs attributes take one write). Returns -errno, logs nothing. */
 int sysfs_write(const char *path, const char *value);
 int sysfs_read(const char *path, char *buf, size_t size);
+/* ROOT/dev/vfio/GROUP; devtmpfs creates it as vfio registers the group, so allow a moment. */
+bool vfio_group_node_exists(const char *root, int group, unsigned wait_ms);
 
 /* Loads a module (and its dependencies) with libkmod, with OPTIONS for it; 0 if loaded or built in. */
 int module_load(const char *name, const char *options);

@@ -5,7 +5,6 @@
 
 #include <inttypes.h>
 #include <sys/stat.h>
-#include <time.h>
 
 #include "log.h"
 #include "nestvirt.h"
@@ -164,19 +163,6 @@ void record_initrd_config(const Context *ctx) {
                 fputs(buf, f);
 }
 
-static bool dev_vfio_exists(int group) {
-        char rel[64];
-        snprintf(rel, sizeof rel, "/dev/vfio/%d", group);
-        _cleanup_(freep) char *p = path_under_root(arg_root, rel);
-        /* devtmpfs creates the node as vfio registers the group; give it a moment. */
-        for (int i = 0; i < 40; i++) {
-                if (p && access(p, F_OK) >= 0)
-                        return true;
-                nanosleep(&(struct timespec) { .tv_nsec = 50 * 1000 * 1000 }, NULL);
-        }
-        return false;
-}
-
 int verb_bind_vfio(int argc, char *argv[]) {
         (void) argc;
         (void) argv;
@@ -280,7 +266,7 @@ int verb_bind_vfio(int argc, char *argv[]) {
                 } else if (g < 0) {
                         log_error("%s: on vfio-pci but in no IOMMU group; the IOMMU is not active", todo[i]);
                         failures++;
-                } else if (!dev_vfio_exists(g)) {
+                } else if (!vfio_group_node_exists(arg_root, g, 2000)) {
                         log_error("%s: on vfio-pci, but /dev/vfio/%d does not exist", todo[i], g);
                         failures++;
                 } else

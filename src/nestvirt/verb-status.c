@@ -48,13 +48,6 @@ static bool param_is_yes(const char *module) {
         return p && sysfs_read(p, buf, sizeof buf) >= 0 && streq(buf, "Y");
 }
 
-static bool dev_vfio_exists(int group) {
-        char rel[64];
-        snprintf(rel, sizeof rel, "/dev/vfio/%d", group);
-        _cleanup_(freep) char *p = path_under_root(arg_root, rel);
-        return p && group >= 0 && access(p, F_OK) >= 0;
-}
-
 static int problem(char ***problems, const char *fmt, ...) _printf_(2, 3);
 static int problem(char ***problems, const char *fmt, ...) {
         va_list ap;
@@ -96,7 +89,7 @@ int verb_status(int argc, char *argv[]) {
                 const PciDevice *d = &inv->devices[p->claims[i].device];
                 if (!streq_ptr(d->driver, VFIO_DRIVER))
                         problem(&problems, "%s: on %s, not vfio-pci", d->name, d->driver ?: "no driver");
-                else if (!dev_vfio_exists(d->iommu_group))
+                else if (!vfio_group_node_exists(arg_root, d->iommu_group, 0))
                         problem(&problems, "%s: on vfio-pci but /dev/vfio/%d is missing", d->name, d->iommu_group);
         }
         bool unsafe_actual = param_is_yes("vfio_iommu_type1");
@@ -176,7 +169,7 @@ int verb_status(int argc, char *argv[]) {
                         json_key(&w, "iommu_group");
                         json_int(&w, d->iommu_group);
                         json_key(&w, "vfio_device");
-                        json_bool(&w, dev_vfio_exists(d->iommu_group));
+                        json_bool(&w, vfio_group_node_exists(arg_root, d->iommu_group, 0));
                         json_end_object(&w);
                 }
                 json_end_array(&w);
@@ -227,7 +220,7 @@ int verb_status(int argc, char *argv[]) {
                         printf("%-13s %-10s %-14s %-10s %-10s %5d %s\n", d->name,
                                c->vm >= 0 ? ctx.config.vms[c->vm].name : "-", claim_reason_to_string(c->reason),
                                VFIO_DRIVER, d->driver ?: "none", d->iommu_group,
-                               dev_vfio_exists(d->iommu_group) ? "yes" : "no");
+                               vfio_group_node_exists(arg_root, d->iommu_group, 0) ? "yes" : "no");
                 }
                 printf("\nUnsafe interrupts: wanted %s, actual %s%s\n", p->unsafe_interrupts ? "on" : "off",
                        unsafe_actual ? "on" : "off", unsafe_actual ? " (isolation is weaker)" : "");

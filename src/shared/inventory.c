@@ -16,20 +16,6 @@ static int read_u64_file(const char *path, uint64_t *ret) {
         return safe_atou64(strstrip(s), ret);
 }
 
-/* sysfs attributes come whole in one read(); no second read for EOF. */
-static ssize_t read_attr(int dfd, const char *name, char *buf, size_t size) {
-        _cleanup_(closep) int fd = openat(dfd, name, O_RDONLY | O_CLOEXEC | O_NOCTTY);
-        if (fd < 0)
-                return -errno;
-        ssize_t n = read(fd, buf, size - 1);
-        if (n < 0)
-                return -errno;
-        while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == ' '))
-                n--;
-        buf[n] = 0;
-        return n;
-}
-
 static int read_link_name(int dfd, const char *name, char *buf, size_t size, const char **ret) {
         ssize_t n = readlinkat(dfd, name, buf, size - 1);
         if (n < 0)
@@ -88,7 +74,7 @@ static int load_device(int dir_fd, const char *name, InventoryFlags flags, PciDe
 #define ATTR(a) (snprintf(attr, sizeof attr, "%s/" a, d->name), attr)
         int dfd = dir_fd;
 
-        if (read_attr(dfd, ATTR("modalias"), buf, sizeof buf) < 0)
+        if (read_attr_at(dfd, ATTR("modalias"), buf, sizeof buf) < 0)
                 return -EINVAL;
         r = parse_modalias(buf, d);
         if (r < 0)
@@ -98,7 +84,7 @@ static int load_device(int dir_fd, const char *name, InventoryFlags flags, PciDe
         if (d->bridge && !(flags & INVENTORY_DETAILS))
                 return 0;
 
-        if (read_attr(dfd, ATTR("numa_node"), buf, sizeof buf) >= 0)
+        if (read_attr_at(dfd, ATTR("numa_node"), buf, sizeof buf) >= 0)
                 (void) safe_atoi(buf, &d->numa_node);
         if (d->numa_node < -1)
                 d->numa_node = -1;
@@ -112,7 +98,7 @@ static int load_device(int dir_fd, const char *name, InventoryFlags flags, PciDe
         r = read_link_name(dfd, ATTR("driver"), buf, sizeof buf, &link);
         if (r >= 0 && !(d->driver = strdup(link)))
                 return -ENOMEM;
-        if (read_attr(dfd, ATTR("driver_override"), buf, sizeof buf) >= 0 && *buf && !streq(buf, "(null)") &&
+        if (read_attr_at(dfd, ATTR("driver_override"), buf, sizeof buf) >= 0 && *buf && !streq(buf, "(null)") &&
             !(d->driver_override = strdup(buf)))
                 return -ENOMEM;
         return 0;

@@ -354,3 +354,16 @@ uint64_t fnv1a(uint64_t h, const void *data, size_t n) {
         }
         return h;
 }
+
+int read_attr_at(int dfd, const char *name, char *buf, size_t size) {
+        _cleanup_(closep) int fd = openat(dfd, name, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+        if (fd < 0)
+                return -errno;
+        ssize_t n = read(fd, buf, size - 1);
+        if (n < 0)
+                return -errno;
+        while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == ' '))
+                n--;
+        buf[n] = 0;
+        return (int) n;
+}

@@ -41,6 +41,8 @@ char *path_under_root(const char *root, const char *path);
 int read_full_file(const char *path, char **ret, size_t *ret_size);
 int read_one_line_file(const char *path, char **ret);
 int read_link_basename(const char *path, char **ret);
+/* A sysfs attribute: one read (they come whole), trailing newline dropped. Returns its length. */
+int read_attr_at(int dfd, const char *name, char *buf, size_t size);
 bool path_is_absolute(const char *p);
 bool path_is_normalized_absolute(const char *p);
 
