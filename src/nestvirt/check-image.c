@@ -3,6 +3,7 @@
  * modules of every kernel, and the installation itself, all under --root (image CI). */
 
 #include <blkid.h>
+#include <inttypes.h>
 #include <dirent.h>
 #include <libkmod.h>
 #include <sys/stat.h>
@@ -10,6 +11,7 @@
 #include "build-config.h"
 #include "disk-image.h"
 #include "nestvirt.h"
+#include "runtime.h"
 #include "util.h"
 
 static void extra(Context *ctx, DiagLevel level, Location where, const char *vm, const char *fmt, const char *a,
@@ -171,4 +173,48 @@ void check_installation(Context *ctx) {
                                  "%s is not installed%s%s; install nestvirt into the image", units[u],
                                  arg_root ? " under " : "", strempty(arg_root));
         }
+}
+
+/* The nestvirt dracut module and initramfs-tools hook record, for each initramfs they
+ * build, the digest of the config they packed (DIGEST_DIR/KVER). A config edited since
+ * then acts only after the next rebuild: say so. */
+void check_initramfs(Context *ctx) {
+        _cleanup_(freep) char *dir = path_under_root(arg_root, INITRAMFS_DIGEST_DIR);
+        _cleanup_(freep) char *boot = path_under_root(arg_root, "/boot");
+        char now[32];
+        if (!dir || !boot)
+                return;
+        snprintf(now, sizeof now, "%016" PRIx64, ctx->config.digest);
+
+        DIR *d = opendir(boot);
+        if (!d)
+                return;
+        struct dirent *de;
+        while ((de = readdir(d))) {
+                /* Debian's initrd.img-KVER, dracut's initramfs-KVER.img */
+                const char *kver = startswith(de->d_name, "initrd.img-") ?: startswith(de->d_name, "initramfs-");
+                if (!kver)
+                        continue;
+                char version[256];
+                snprintf(version, sizeof version, "%s", kver);
+                size_t l = strlen(version);
+                if (l > 4 && streq(version + l - 4, ".img"))
+                        version[l - 4] = 0;
+
+                char rel[512], digest[64];
+                snprintf(rel, sizeof rel, "%s/%s", dir, version);
+                if (sysfs_read(rel, digest, sizeof digest) < 0) {
+                        if (ctx->config.n_vms > 0 || ctx->config.host.n_passthrough > 0)
+                                diag_add(&ctx->extra, DIAG_WARNING, (Location) {}, NULL, NULL,
+                                         "/boot/%s was not built with nestvirt's initramfs module: GPUs are claimed "
+                                         "only after switch-root, when their driver may have them; rebuild it "
+                                         "(dracut -f --kver %s, or update-initramfs -u -k %s)", de->d_name, version,
+                                         version);
+                } else if (!streq(digest, now))
+                        diag_add(&ctx->extra, DIAG_ERROR, (Location) {}, NULL, NULL,
+                                 "/boot/%s carries another configuration than /etc/nestvirt.conf and its drop-ins "
+                                 "have now; rebuild it (dracut -f --kver %s, or update-initramfs -u -k %s)",
+                                 de->d_name, version, version);
+        }
+        closedir(d);
 }

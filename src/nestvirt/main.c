@@ -39,6 +39,9 @@ static const Verb verbs[] = {
           "actual driver and /dev/vfio/GROUP; unsafe interrupts wanted and actual; whether the\n"
           "initramfs saw the same config; each VM unit's state (asked of systemd over D-Bus).\n"
           "Exit status 0 only when everything holds." },
+        { "config-digest", verb_config_digest, false, "Print the digest of the configuration (for initramfs hooks)",
+          "The initramfs module and hook record it per kernel in /var/lib/nestvirt/initramfs/KVER;\n"
+          "check compares, so an edited config without a rebuilt initramfs does not go unnoticed." },
         { "reserve-hugepages", verb_reserve_hugepages, false,
           "Reserve the planned 1 GiB pages (run by nestvirt-hugepages.service)",
           "Writes each node's count, reads it back and reports any shortfall with the numbers.\n"

@@ -36,6 +36,7 @@ char *pci_device_name(const PciDevice *d);
 void check_vm_files(Context *ctx);
 void check_kernel_modules(Context *ctx);
 void check_installation(Context *ctx);
+void check_initramfs(Context *ctx);
 
 int verb_check(int argc, char *argv[]);
 int verb_plan(int argc, char *argv[]);
@@ -44,3 +45,4 @@ int verb_cmdline(int argc, char *argv[]);
 int verb_reserve_hugepages(int argc, char *argv[]);
 int verb_bind_vfio(int argc, char *argv[]);
 int verb_status(int argc, char *argv[]);
+int verb_config_digest(int argc, char *argv[]);

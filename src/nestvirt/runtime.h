@@ -26,6 +26,9 @@ int boot_devices_find(char ***ret, char ***ret_reasons);
 
 /* A digest of the configuration files as read, to tell whether the initramfs saw the same. */
 #define INITRD_CONFIG_STAMP "/run/nestvirt/initrd-config"
+/* Written by the initramfs module/hook: one file per kernel version, holding the digest
+ * ('nestvirt config-digest') of the config packed into that kernel's initramfs. */
+#define INITRAMFS_DIGEST_DIR "/var/lib/nestvirt/initramfs"
 
 /* journalctl MESSAGE_ID=... finds these events. */
 #define MESSAGE_ID_HUGEPAGES_SHORTFALL "da0de3b05c774ef5a572dae12e6312d1"

@@ -1,4 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <inttypes.h>
+
 #include "nestvirt.h"
 
 int verb_check(int argc, char *argv[]) {
@@ -11,6 +13,7 @@ int verb_check(int argc, char *argv[]) {
         check_vm_files(&ctx);
         check_kernel_modules(&ctx);
         check_installation(&ctx);
+        check_initramfs(&ctx);
 
         size_t errors = context_count(&ctx, DIAG_ERROR), warnings = context_count(&ctx, DIAG_WARNING);
         size_t read = 0;
@@ -56,4 +59,16 @@ int verb_check(int argc, char *argv[]) {
                        read, read == 1 ? "" : "s", valid, ctx.plan.n_vms, ctx.inventory.n_devices);
         }
         return errors ? EXIT_PROBLEMS : 0;
+}
+
+/* For the initramfs module and hook: which configuration they pack. */
+int verb_config_digest(int argc, char *argv[]) {
+        (void) argc;
+        (void) argv;
+        ConfigLoadOptions o = { .root = arg_root, .single_file = arg_config };
+        _cleanup_(config_done) Config c = {};
+        if (config_load(&o, &c) < 0)
+                return EXIT_PROBLEMS;
+        printf("%016" PRIx64 "\n", c.digest);
+        return 0;
 }

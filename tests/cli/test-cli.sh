@@ -102,6 +102,23 @@ if [ -n "$kernel_modules" ]; then
                 "kernel $kver has no vfio_iommu_type1 module" -- "$nestvirt" check --root "$bad"
 fi
 
+# An initramfs built with another config than /etc has now is an error; one built without
+# nestvirt's module a warning.
+kv=6.1.0-lab
+mkdir -p "$img/boot"
+: > "$img/boot/initrd.img-$kv"
+expect "check warns about an initramfs built without nestvirt" 0 "/boot/initrd.img-$kv was not built with nestvirt" \
+        -- "$nestvirt" check --root "$img"
+mkdir -p "$img/var/lib/nestvirt/initramfs"
+"$nestvirt" config-digest --root "$img" > "$img/var/lib/nestvirt/initramfs/$kv"
+expect "check accepts an initramfs with the current config" 0 '^OK: 0 errors, 0 warnings' -- "$nestvirt" check --root "$img"
+cp -p "$img/etc/nestvirt.conf" "$work/saved.conf"
+sed -i 's/^Hugepages=auto$/Hugepages=auto\nHugepagesExtra=1/' "$img/etc/nestvirt.conf"
+expect "check notices the config changed since the initramfs was built" 1 \
+        "/boot/initrd.img-$kv carries another configuration .*update-initramfs -u -k $kv" -- "$nestvirt" check --root "$img"
+rm -rf "$img/boot/initrd.img-$kv" "$img/var/lib/nestvirt"
+cp -p "$work/saved.conf" "$img/etc/nestvirt.conf"
+
 # Errors name file and line.
 cat > "$bad/etc/nestvirt.conf" <<'CONF'
 [Host]
