@@ -240,8 +240,9 @@ int verb_bind_vfio(int argc, char *argv[]) {
                                         continue;
                                 log_info("%s: in IOMMU group %d with %s, so it goes to vfio-pci too.", m->name, g,
                                          todo[i]);
-                                if (!may_bind(m, in_initrd, boot, reasons, &failures) || override_and_unbind(m->name) < 0 ||
-                                    probe(m->name) < 0) {
+                                if (!may_bind(m, in_initrd, boot, reasons, &failures))
+                                        continue;   /* counted there if it is a failure */
+                                if (override_and_unbind(m->name) < 0 || probe(m->name) < 0) {
                                         failures++;
                                         continue;
                                 }
