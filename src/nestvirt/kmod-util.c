@@ -39,6 +39,11 @@ bool module_exists(const char *name) {
 }
 
 int module_load(const char *name, const char *options) {
+        /* Loaded, or built in (an initramfs may lack modules.builtin, so ask sysfs first);
+         * the caller sets parameters of a loaded module through sysfs. */
+        if (module_is_loaded(name))
+                return 0;
+
         struct kmod_list *list = lookup(name), *i;
         int r = -ENOENT;
 

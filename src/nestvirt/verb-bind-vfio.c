@@ -87,9 +87,9 @@ static void ensure_virtio_iommu(const Inventory *inv) {
                 return;
         for (size_t i = 0; i < inv->n_devices; i++)
                 if (inv->devices[i].vendor == 0x1af4 && inv->devices[i].device == 0x1057) {
-                        int r = module_load("virtio_pci", NULL);
-                        if (r >= 0)
-                                r = module_load("virtio_iommu", NULL);
+                        /* virtio_pci is built into some kernels; virtio_iommu then loads on its own. */
+                        (void) module_load("virtio_pci", NULL);
+                        int r = module_load("virtio_iommu", NULL);
                         if (r < 0)
                                 log_warning_errno(r, "%s is a virtio-iommu, but its driver could not be loaded (%m); "
                                                   "add virtio_iommu to the initramfs", inv->devices[i].name);
