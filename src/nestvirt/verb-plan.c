@@ -29,7 +29,8 @@ static void print_plan(const Context *ctx) {
                        d->numa_node, d->iommu_group, claim_reason_to_string(c->reason),
                        c->vm >= 0 ? ctx->config.vms[c->vm].name : "(host passthrough)");
                 if (c->reason == CLAIM_SIBLING)
-                        printf(" (same IOMMU group as %s)", inv->devices[c->sibling_of].name);
+                        printf(d->iommu_group >= 0 ? " (same IOMMU group as %s)" : " (another function of %s)",
+                               inv->devices[c->sibling_of].name);
                 printf("  [driver now: %s]\n", d->driver ?: "none");
         }
 

@@ -309,8 +309,27 @@ static void claim_siblings(Planner *p) {
                 if (s->owner == UNCLAIMED || s->reason == CLAIM_SIBLING)
                         continue;
                 const PciDevice *dev = &inv->devices[d];
-                /* No group yet is normal: virtio-iommu (via ACPI VIOT) attaches a device to its
-                 * group only when a driver probes it. bind-vfio verifies groups after binding. */
+                /* Under virtio-iommu (ACPI VIOT) a device joins its group only when a driver probes
+                 * it; the group will then hold the other functions of its slot (a GPU's audio
+                 * function). Claim those now, before their drivers load; bind-vfio verifies the
+                 * real group after binding. */
+                for (size_t o = 0; o < inv->n_devices; o++) {
+                        const PciDevice *other = &inv->devices[o];
+                        Slot *os = &p->slots[o];
+                        if (o == d || other->bridge || other->iommu_group >= 0 ||
+                            other->address.domain != dev->address.domain || other->address.bus != dev->address.bus ||
+                            other->address.slot != dev->address.slot || os->owner == s->owner)
+                                continue;
+                        if (os->owner >= 0 && s->owner >= 0) {
+                                VM_ERROR(p, (size_t) s->owner, s->where, dev->name,
+                                         "%s and %s are functions of one device, which goes to one VM; %s belongs "
+                                         "to [VM %s]: give both to the same VM", dev->name, other->name, other->name,
+                                         owner_name(p, os->owner));
+                                continue;
+                        }
+                        if (os->owner < 0)
+                                *os = (Slot) { .owner = s->owner, .reason = CLAIM_SIBLING, .where = s->where, .sibling_of = d };
+                }
                 if (dev->iommu_group < 0)
                         continue;
 

@@ -511,6 +511,43 @@ static void test_group_siblings(void **state) {
         inventory_done(&inv);
 }
 
+/* Under virtio-iommu an unbound function has no group yet: the other functions of a claimed
+ * device's slot go with it, those of other slots do not. */
+static void test_slot_functions_without_group(void **state) {
+        Inventory inv;
+        Config c;
+        Plan p;
+        two_nodes(&inv);
+        add_dev(&inv, "0000:18:00.0", GPU, 0, 10, "nvidia");
+        add_dev(&inv, "0000:18:00.1", GPU_AUDIO, 0, -1, NULL);
+        add_dev(&inv, "0000:19:00.1", GPU_AUDIO, 0, -1, NULL);
+        add_dev(&inv, "0000:2a:00.0", GPU, 0, -1, NULL);
+        add_dev(&inv, "0000:2a:00.1", GPU_AUDIO, 0, -1, NULL);
+        inv_sort(&inv);
+
+        config(&c, "[VM a]\nMemory=1G\nKernel=/k\nDevice=18:00.0\n[VM b]\nMemory=1G\nKernel=/k\nDevice=2a:00.0\n");
+        plan(&c, &inv, &p);
+        expect_no_errors(&p);
+        const Claim *audio = claim_of(&p, "0000:18:00.1");
+        assert_non_null(audio);
+        assert_int_equal(audio->reason, CLAIM_SIBLING);
+        assert_int_equal(audio->vm, vm_index(&p, "a"));
+        assert_null(claim_of(&p, "0000:19:00.1"));
+        assert_int_equal(claim_of(&p, "0000:2a:00.1")->vm, vm_index(&p, "b"));
+        assert_int_equal(claim_of(&p, "0000:2a:00.1")->reason, CLAIM_SIBLING);
+        assert_int_equal(p.n_claims, 4);
+        plan_done(&p);
+        config_done(&c);
+
+        /* Two functions of one device in two VMs cannot work. */
+        config(&c, "[VM a]\nMemory=1G\nKernel=/k\nDevice=2a:00.0\n[VM b]\nMemory=1G\nKernel=/k\nDevice=2a:00.1\n");
+        plan(&c, &inv, &p);
+        assert_non_null(find(&p, DIAG_ERROR, "are functions of one device"));
+        plan_done(&p);
+        config_done(&c);
+        inventory_done(&inv);
+}
+
 static void test_group_shared_by_two_vms(void **state) {
         Inventory inv;
         Config c;
@@ -1260,6 +1297,7 @@ int main(void) {
                 cmocka_unit_test(test_address_conflict),
                 cmocka_unit_test(test_shortage),
                 cmocka_unit_test(test_group_siblings),
+                cmocka_unit_test(test_slot_functions_without_group),
                 cmocka_unit_test(test_group_shared_by_two_vms),
                 cmocka_unit_test(test_devices_on_two_nodes),
                 cmocka_unit_test(test_devices_without_numa_node),
