@@ -19,6 +19,11 @@
 #   (node 0: bus 0x20 at 00:10.0, node 1: bus 0x40 at 00:11.0), one
 #   pcie-root-port per "GPU" on its node's bridge (root port N at bridge slot
 #   N, so the GPU of port N is on bus BRIDGE+1+N, device 0).
+#   TOPOLOGY_NODE_MEM=SIZE (GiB, default 3) changes the memory of each node;
+#   the boot lab's scenarios use 10: a 1 GiB page reserved at run time needs a
+#   fully free aligned GiB, and the boot node loses about 4 GiB of them (the PCI
+#   hole, the kernel, the unpacked initramfs) and the other about 2 (see
+#   tests/lab/README.md). The fixtures were captured with 3.
 #   "GPU" = e1000e 8086:10d3 (no network backend). In the *-8gpu-* layouts
 #   each GPU is a multifunction slot: e1000e at function 0 and an
 #   ich9-intel-hda 8086:293e "HDMI audio" at function 1, like a real GPU.
@@ -68,10 +73,13 @@ if [ $iommu = intel ]; then
 else
     a -machine q35
 fi
-a -cpu max -smp 4,sockets=2,cores=2,threads=1 -m 6G
-a -object memory-backend-ram,id=m0,size=3G
+mem=${TOPOLOGY_NODE_MEM:-3}
+mem=${mem%G}
+case $mem in ''|*[!0-9]*) echo "topology.sh: TOPOLOGY_NODE_MEM must be a number of GiB" >&2; exit 2 ;; esac
+a -cpu max -smp 4,sockets=2,cores=2,threads=1 -m $((2 * mem))G
+a -object memory-backend-ram,id=m0,size=${mem}G
 a -numa node,nodeid=0,cpus=0-1,memdev=m0
-a -object memory-backend-ram,id=m1,size=3G
+a -object memory-backend-ram,id=m1,size=${mem}G
 a -numa node,nodeid=1,cpus=2-3,memdev=m1
 a -nodefaults
 if [ $iommu = intel ]; then
