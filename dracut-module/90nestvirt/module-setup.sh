@@ -146,5 +146,14 @@ install() {
     rm -f "$manifest_tmp" "$manifest_tmp.list"
     [[ -s $initdir/usr/lib/nestvirt/initrd-config.sha256 ]] ||
         dwarning "nestvirt: no configuration found; nestvirt will do nothing in the initramfs"
+
+    # Which configuration this kernel's initramfs carries, so 'nestvirt check' notices
+    # an edit made without rebuilding it. Not for staged test builds (the test hook).
+    if [[ -z ${NESTVIRT_DRACUT_SOURCE-} ]]; then
+        mkdir -p "${dracutsysrootdir-}/var/lib/nestvirt/initramfs"
+        "$src$bin" config-digest --root "${dracutsysrootdir:-/}" \
+            > "${dracutsysrootdir-}/var/lib/nestvirt/initramfs/$kernel" 2> /dev/null ||
+            rm -f "${dracutsysrootdir-}/var/lib/nestvirt/initramfs/$kernel"
+    fi
     return 0
 }
