@@ -278,6 +278,11 @@ static void take_ids(Planner *p, size_t vm) {
         vp->numa_node = node >= 0 ? node : first_node(p->inv);
 }
 
+static bool same_slot(const PciDevice *a, const PciDevice *b) {
+        return a->address.domain == b->address.domain && a->address.bus == b->address.bus &&
+               a->address.slot == b->address.slot;
+}
+
 static int cmp_by_group(const void *a, const void *b, void *userdata) {
         const Inventory *inv = userdata;
         const PciDevice *x = &inv->devices[*(const size_t *) a];
@@ -313,12 +318,16 @@ static void claim_siblings(Planner *p) {
                  * it; the group will then hold the other functions of its slot (a GPU's audio
                  * function). Claim those now, before their drivers load; bind-vfio verifies the
                  * real group after binding. */
-                for (size_t o = 0; o < inv->n_devices; o++) {
+                /* Devices are sorted by address: a slot's functions are neighbours. */
+                size_t first = d, last = d;
+                while (first > 0 && same_slot(&inv->devices[first - 1], dev))
+                        first--;
+                while (last + 1 < inv->n_devices && same_slot(&inv->devices[last + 1], dev))
+                        last++;
+                for (size_t o = first; o <= last; o++) {
                         const PciDevice *other = &inv->devices[o];
                         Slot *os = &p->slots[o];
-                        if (o == d || other->bridge || other->iommu_group >= 0 ||
-                            other->address.domain != dev->address.domain || other->address.bus != dev->address.bus ||
-                            other->address.slot != dev->address.slot || os->owner == s->owner)
+                        if (o == d || other->bridge || other->iommu_group >= 0 || os->owner == s->owner)
                                 continue;
                         if (os->owner >= 0 && s->owner >= 0) {
                                 VM_ERROR(p, (size_t) s->owner, s->where, dev->name,
