@@ -345,6 +345,10 @@ bool inventory_has_virtio_iommu(const Inventory *inv) {
         for (size_t i = 0; i < inv->n_iommus; i++)
                 if (streq_ptr(inv->iommus[i].driver, "virtio_iommu"))
                         return true;
+        /* Early in the initrd its driver (a module) is not loaded yet, but the device is there. */
+        for (size_t i = 0; i < inv->n_devices; i++)
+                if (inv->devices[i].vendor == 0x1af4 && inv->devices[i].device == 0x1057)
+                        return true;
         return false;
 }
 

@@ -579,7 +579,7 @@ static void plan_interrupts(Planner *p) {
                                                : "auto: interrupts are remapped";
                 break;
         }
-        if (claims && p->inv->has_pci && p->inv->n_iommus == 0)
+        if (claims && p->inv->has_pci && p->inv->n_iommus == 0 && !inventory_has_virtio_iommu(p->inv))
                 diag_add(&plan->diagnostics, DIAG_WARNING, (Location) {}, NULL, NULL,
                          "no IOMMU is registered (/sys/class/iommu is empty); vfio needs one: enable "
                          "virtio-iommu for the cloud VM, or intel_iommu=on / amd_iommu=on");

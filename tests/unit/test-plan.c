@@ -940,6 +940,12 @@ static void test_inventory_needs_unsafe_interrupts(void **state) {
         inv.interrupt_remapping = true;
         assert_true(inventory_needs_unsafe_interrupts(&inv));
         inventory_done(&inv);
+
+        /* Early in the initrd: the virtio-iommu PCI device is there, its driver not yet. */
+        Inventory early = {};
+        add_dev(&early, "0000:00:02.0", 0x1af4, 0x1057, 0x00ff00, -1, -1, NULL);
+        assert_true(inventory_needs_unsafe_interrupts(&early));
+        inventory_done(&early);
 }
 
 /* ---- [Host] Passthrough= ---- */
