@@ -119,6 +119,15 @@ expect "check notices the config changed since the initramfs was built" 1 \
 rm -rf "$img/boot/initrd.img-$kv" "$img/var/lib/nestvirt"
 cp -p "$work/saved.conf" "$img/etc/nestvirt.conf"
 
+# status: the initramfs run recorded which config it saw; an edit since is reported.
+mkdir -p "$img/run/nestvirt"
+"$nestvirt" config-digest --root "$img" > "$img/run/nestvirt/initrd-config"
+expect "status: the initramfs saw this config" 1 'Initramfs configuration: same as /etc' -- "$nestvirt" status --root "$img"
+echo 0123456789abcdef > "$img/run/nestvirt/initrd-config"
+expect "status: the initramfs saw another config" 1 'Initramfs configuration: DIFFERS' \
+        'the initramfs carries a different configuration .*rebuild it' -- "$nestvirt" status --root "$img"
+rm -rf "$img/run"
+
 # Errors name file and line.
 cat > "$bad/etc/nestvirt.conf" <<'CONF'
 [Host]
