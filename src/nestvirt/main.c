@@ -5,6 +5,7 @@
 #include "log-journal.h"
 #include "log.h"
 #include "nestvirt.h"
+#include "vm-verbs.h"
 
 const char *arg_root = NULL;
 const char *arg_config = NULL;
@@ -14,42 +15,49 @@ typedef struct Verb {
         const char *name;
         int (*run)(int argc, char *argv[]);
         bool json;          /* accepts --json */
+        bool arguments;     /* takes arguments after its name (checks them itself) */
         const char *summary;
         const char *help;
 } Verb;
 
 static const Verb verbs[] = {
-        { "check", verb_check, true, "Validate the configuration against this machine or an image root",
+        { "check", verb_check, true, false, "Validate the configuration against this machine or an image root",
           "Checks syntax and meaning of every config file, plans against the devices and NUMA nodes under\n"
           "the root, and checks that the files the VMs name, the vfio modules of every kernel under\n"
           "ROOT/lib/modules, the generator and the units are there. Unknown keys are errors here.\n"
           "Exit status: 0 when no errors were found, 1 otherwise." },
-        { "plan", verb_plan, true, "Show what the generator and the units will do",
+        { "plan", verb_plan, true, false, "Show what the generator and the units will do",
           "Prints 1 GiB pages per node, each claimed device and the VM it goes to (with IOMMU group\n"
           "siblings), each VM's node and CPUs, the unsafe-interrupts decision, and the units that would\n"
           "be written. Exit status 1 when the plan has errors." },
-        { "devices", verb_devices, true, "List PCI devices with ids, NUMA node, IOMMU group and driver",
+        { "devices", verb_devices, true, false, "List PCI devices with ids, NUMA node, IOMMU group and driver",
           "Lists every PCI device: address, vendor:device, class, NUMA node, IOMMU group, bound driver\n"
           "and the name from the hardware database. Use the ids for Device= and Passthrough=." },
-        { "cmdline", verb_cmdline, false, "Print the equivalent kernel command line parameters",
+        { "cmdline", verb_cmdline, false, false, "Print the equivalent kernel command line parameters",
           "Prints hugepagesz=1G hugepages=NODE:COUNT,... (and the unsafe interrupts switch when\n"
           "the plan enables it) for admins who want boot-time reservation as well." },
-        { "status", verb_status, true, "Check that pages, devices, interrupts and VMs are as planned",
+        { "status", verb_status, true, false, "Check that pages, devices, interrupts and VMs are as planned",
           "Per node the 1 GiB pages planned, reserved and free; per claimed device the expected and\n"
           "actual driver and /dev/vfio/GROUP; unsafe interrupts wanted and actual; whether the\n"
           "initramfs saw the same config; each VM unit's state (asked of systemd over D-Bus).\n"
           "Exit status 0 only when everything holds." },
-        { "config-digest", verb_config_digest, false, "Print the digest of the configuration (for initramfs hooks)",
+        { "config-digest", verb_config_digest, false, false, "Print the digest of the configuration (for initramfs hooks)",
           "The initramfs module and hook record it per kernel in /var/lib/nestvirt/initramfs/KVER;\n"
           "check compares, so an edited config without a rebuilt initramfs does not go unnoticed." },
-        { "reserve-hugepages", verb_reserve_hugepages, false,
+        { "reserve-hugepages", verb_reserve_hugepages, false, false,
           "Reserve the planned 1 GiB pages (run by nestvirt-hugepages.service)",
           "Writes each node's count, reads it back and reports any shortfall with the numbers.\n"
           "Never shrinks a pool; run again, it tops up. Exit status 1 on a shortfall." },
-        { "bind-vfio", verb_bind_vfio, false, "Bind the planned devices to vfio-pci (run by nestvirt-vfio.service)",
+        { "bind-vfio", verb_bind_vfio, false, false, "Bind the planned devices to vfio-pci (run by nestvirt-vfio.service)",
           "driver_override, unbind, load vfio-pci, probe, verify, for every planned device and the\n"
           "other endpoints of its IOMMU group; enables allow_unsafe_interrupts when planned. Refuses\n"
           "devices that carry a mounted file system, swap or the active console (--force binds them)." },
+        { "vm", verb_vm, false, true, "Show, check, prepare, wait for or stop one VM (run by nestvirt-vm@.service)",
+          "nestvirt vm argv NAME          the exact Cloud Hypervisor command line, one argument per line\n"
+          "nestvirt vm preflight NAME     check pages, devices, /dev/kvm, files and root= before a start\n"
+          "nestvirt vm prepare NAME       remove a stale API socket, build the cloud-init seed\n"
+          "nestvirt vm wait-running NAME  wait until the API reports the VM running (--timeout SEC)\n"
+          "nestvirt vm stop NAME PID      press the ACPI power button, wait for PID to exit (--timeout SEC)" },
 };
 
 static void help(const Verb *v) {
@@ -67,13 +75,14 @@ static void help(const Verb *v) {
                "  --config FILE   Read only FILE instead of /etc/nestvirt.conf and its drop-ins\n"
                "  --json          Machine-readable output (check, plan, devices, status)\n"
                "  --force         bind-vfio: bind even devices the running system depends on\n"
+               "  --timeout SEC   vm wait-running, vm stop: give up after SEC seconds\n"
                "  -h --help       Show help; 'nestvirt COMMAND --help' for one command\n"
                "  --version       Show the version\n\n"
                "Exit status: 0 fine, 1 problems found or action failed, 2 usage error.\n");
 }
 
 int main(int argc, char *argv[]) {
-        enum { ARG_ROOT = 0x100, ARG_CONFIG, ARG_JSON, ARG_VERSION, ARG_FORCE };
+        enum { ARG_ROOT = 0x100, ARG_CONFIG, ARG_JSON, ARG_VERSION, ARG_FORCE, ARG_TIMEOUT };
         static const struct option options[] = {
                 { "root", required_argument, NULL, ARG_ROOT },
                 { "config", required_argument, NULL, ARG_CONFIG },
@@ -81,6 +90,7 @@ int main(int argc, char *argv[]) {
                 { "help", no_argument, NULL, 'h' },
                 { "version", no_argument, NULL, ARG_VERSION },
                 { "force", no_argument, NULL, ARG_FORCE },
+                { "timeout", required_argument, NULL, ARG_TIMEOUT },
                 {},
         };
         const Verb *verb = NULL;
@@ -109,6 +119,16 @@ int main(int argc, char *argv[]) {
                 case ARG_FORCE:
                         arg_force = true;
                         break;
+                case ARG_TIMEOUT: {
+                        char *end;
+                        unsigned long v = strtoul(optarg, &end, 10);
+                        if (end == optarg || *end || v == 0 || v > 86400) {
+                                fprintf(stderr, "nestvirt: --timeout wants whole seconds, 1 to 86400, not '%s'\n", optarg);
+                                return EXIT_USAGE;
+                        }
+                        arg_timeout = (unsigned) v;
+                        break;
+                }
                 case ARG_VERSION:
                         printf("nestvirt %s\n", NESTVIRT_VERSION);
                         return 0;
@@ -124,7 +144,7 @@ int main(int argc, char *argv[]) {
                         fprintf(stderr, "nestvirt: unknown command '%s'; see nestvirt --help\n", argv[optind]);
                         return EXIT_USAGE;
                 }
-                if (optind + 1 < argc) {
+                if (optind + 1 < argc && !verb->arguments) {
                         fprintf(stderr, "nestvirt %s: unexpected argument '%s'\n", verb->name, argv[optind + 1]);
                         return EXIT_USAGE;
                 }

@@ -1,0 +1,18 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+/* A minimal HTTP/1.1 client for Cloud Hypervisor's API socket (docs/api.md): one request per
+ * connection, "Connection: close", no libcurl. */
+
+typedef struct ChApiResponse {
+        int status;        /* HTTP status code, e.g. 200, 204 */
+        char *body;        /* NUL-terminated, possibly empty; never NULL after success */
+} ChApiResponse;
+
+/* METHOD ENDPOINT (e.g. "PUT", "/api/v1/vm.power-button") with an optional JSON body, over the
+ * Unix socket at SOCKET_PATH, giving up after TIMEOUT_MS in total. Returns 0 when a complete
+ * response arrived (whatever its status), -ENOENT/-ECONNREFUSED when nobody listens,
+ * -ETIMEDOUT, -EBADMSG for a malformed response; logs nothing. */
+int ch_api_request(const char *socket_path, const char *method, const char *endpoint, const char *body,
+                   int timeout_ms, ChApiResponse *ret);
+void ch_api_response_done(ChApiResponse *r);
