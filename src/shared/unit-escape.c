@@ -18,9 +18,10 @@ static bool needs_quotes(const char *s) {
         return false;
 }
 
-void unit_append_exec_word(StringBuffer *b, const char *s) {
+/* Quoted with "", C escapes and %%; exec lines also expand $VAR, so there $ is doubled too. */
+static void append_word(StringBuffer *b, const char *s, bool escape_dollar) {
         bool quote = needs_quotes(s);
-        if (!quote && !strpbrk(s, "%$")) {
+        if (!quote && !strchr(s, '%') && !(escape_dollar && strchr(s, '$'))) {
                 sb_append(b, s);   /* the common case, one copy */
                 return;
         }
@@ -33,7 +34,7 @@ void unit_append_exec_word(StringBuffer *b, const char *s) {
                         sb_append(b, "%%");
                         break;
                 case '$':
-                        sb_append(b, "$$");
+                        sb_append(b, escape_dollar ? "$$" : "$");
                         break;
                 case '"':
                         sb_append(b, "\\\"");
@@ -56,6 +57,14 @@ void unit_append_exec_word(StringBuffer *b, const char *s) {
         }
         if (quote)
                 sb_append_char(b, '"');
+}
+
+void unit_append_exec_word(StringBuffer *b, const char *s) {
+        append_word(b, s, true);
+}
+
+void unit_append_path_word(StringBuffer *b, const char *s) {
+        append_word(b, s, false);
 }
 
 void unit_append_exec_argv(StringBuffer *b, char * const *argv) {

@@ -10,6 +10,9 @@ void unit_append_specifier_escaped(StringBuffer *b, const char *s);
 /* One word of ExecStart=: specifiers (%), environment variables ($), and systemd's word splitting
  * (whitespace, quotes, backslashes, control characters) are neutralized. */
 void unit_append_exec_word(StringBuffer *b, const char *s);
+/* One path of a space-separated path list (ReadWritePaths=, ReadOnlyPaths=): quoted and
+ * C-escaped like an exec word, specifiers escaped, but $ is not special there. */
+void unit_append_path_word(StringBuffer *b, const char *s);
 /* A whole command line from argv, words separated by single spaces. */
 void unit_append_exec_argv(StringBuffer *b, char * const *argv);
 

@@ -129,6 +129,13 @@ int vm_command_build(const Plan *plan, size_t vm, const char *root, char ***ret)
                         return r;
         }
 
+        /* Built by 'nestvirt vm prepare' in the runtime directory before each start. */
+        if (c->cloud_init.value) {
+                sb_appendf(&b, "path=" VM_RUNTIME_DIR "/%s/" VM_SEED_FILE ",readonly=on,image_type=raw", c->name);
+                if ((r = push_option(&argv, "--disk", &b)) < 0)
+                        return r;
+        }
+
         unsigned n_gpu = 0, n_dev = 0;
         for (size_t i = 0; i < vp->n_devices; i++) {
                 const PciDevice *d = &plan->inventory->devices[vp->devices[i]];

@@ -1,7 +1,11 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "build-config.h"
 #include "unit-escape.h"
 #include "vm-command.h"
+#include "vm-sandbox.h"
 #include "vm-unit.h"
+
+#define NESTVIRT_BINARY NESTVIRT_BINDIR "/nestvirt"
 
 bool plan_wants_hugepages(const Plan *p) {
         return plan_pages_total(p) > 0;
@@ -41,16 +45,30 @@ int vm_unit_render(const Plan *plan, size_t vm, const char *root, char **ret) {
                 sb_append(&b, "After=network.target\n");
         sb_append(&b, "PartOf=" VMS_TARGET "\n");
 
+        /* The VM name is [a-z0-9-]: it needs no escaping on these lines. */
         sb_append(&b, "\n[Service]\nType=exec\n");
-        sb_appendf(&b, "RuntimeDirectory=nestvirt/%s\n", c->name);
+        sb_appendf(&b, "RuntimeDirectory=nestvirt/%s\nRuntimeDirectoryMode=0700\n", c->name);
         if (c->serial == SERIAL_FILE)
                 sb_append(&b, "LogsDirectory=nestvirt\n");
+        /* Refuse with one clear line per problem rather than let Cloud Hypervisor fail halfway. */
+        sb_appendf(&b, "ExecStartPre=" NESTVIRT_BINARY " vm preflight %s\n", c->name);
+        /* Stale API socket, cloud-init seed. */
+        sb_appendf(&b, "ExecStartPre=" NESTVIRT_BINARY " vm prepare %s\n", c->name);
         sb_append(&b, "ExecStart=");
         unit_append_exec_argv(&b, argv);
         sb_append(&b, "\n");
+        /* Cloud Hypervisor has no sd_notify: the unit is up when the API says the VM runs. */
+        sb_appendf(&b, "ExecStartPost=" NESTVIRT_BINARY " vm wait-running %s\n", c->name);
+        /* SIGTERM is a hard power-off: press the ACPI power button and wait first. */
+        sb_appendf(&b, "ExecStop=" NESTVIRT_BINARY " vm stop %s $MAINPID\n", c->name);
+        sb_append(&b, "TimeoutStopSec=90s\n");
         /* VFIO pins all guest memory. */
         sb_append(&b, "LimitMEMLOCK=infinity\n");
         sb_appendf(&b, "Restart=%s\n", restart_mode_to_string(c->restart));
+        if (c->restart != RESTART_NO)
+                sb_append(&b, "RestartSec=5s\n");
+
+        vm_sandbox_append(&b, c);
 
         char *s = sb_steal(&b);
         if (!s)

@@ -2,7 +2,8 @@
 # Golden test of nestvirt-generator, zram-generator style: an input tree goes in (config,
 # kernel command line, a captured sysfs fixture), the output tree comes out and is diffed
 # with the expected one, symlinks included. Every unit written is then checked by
-# systemd-analyze verify against the real unit search path.
+# systemd-analyze verify against the real unit search path, and every VM unit by
+# systemd-analyze security (exposure at most 5.0).
 #
 # usage: run-case.sh GENERATOR UNIT_BUILD_DIR CASE_DIR
 # UPDATE_GOLDEN=1 rewrites expected/ and expected.log instead of comparing.
@@ -79,20 +80,33 @@ if [ -n "$units" ]; then
         cp "$unit_build_dir"/nestvirt-*.service "$unit_build_dir"/nestvirt-vms.target "$vroot/usr/lib/systemd/system/"
         cp -a "$out/normal/." "$vroot/etc/systemd/system/"
         for u in $units; do
-                # The first word as systemd splits it (quotes, then %% and $$ unescaped).
-                exe=$(python3 -c 'import shlex, sys
+                # The first word of every Exec*= line as systemd splits it (quotes, then %% and $$ unescaped).
+                python3 -c 'import re, shlex, sys
 for l in open(sys.argv[1]):
-    if l.startswith("ExecStart="):
-        print(shlex.split(l[10:])[0].replace("%%", "%").replace("$$", "$")); break' "$u")
-                mkdir -p "$vroot$(dirname "$exe")"
-                printf '#!/bin/sh\nexit 0\n' > "$vroot$exe"
-                chmod 0755 "$vroot$exe"
+    m = re.match(r"Exec[A-Za-z]*=[-@:+!]*(.*)", l)
+    if m:
+        print(shlex.split(m.group(1))[0].replace("%%", "%").replace("$$", "$"))' "$u" |
+                while read -r exe; do
+                        mkdir -p "$vroot$(dirname "$exe")"
+                        printf '#!/bin/sh\nexit 0\n' > "$vroot$exe"
+                        chmod 0755 "$vroot$exe"
+                done
         done
         for u in $units; do
                 if ! systemd-analyze verify --man=no --root="$vroot" "/etc/systemd/system/$(basename "$u")" \
                                 > "$work/verify" 2>&1 || [ -s "$work/verify" ]; then
                         echo "FAIL $name: systemd-analyze verify $(basename "$u"):"; cat "$work/verify"; status=1
                 fi
+                # The VM units' sandbox: exposure at most 5.0 (issue 4's goal; README "Hardening").
+                case $(basename "$u") in nestvirt-vm@*)
+                        if ! systemd-analyze security --offline=yes --threshold=50 --no-pager --root="$vroot" \
+                                        "/etc/systemd/system/$(basename "$u")" > "$work/security" 2>&1; then
+                                echo "FAIL $name: systemd-analyze security $(basename "$u") is above 5.0:"
+                                grep -E '✗|Overall|rror' "$work/security"; status=1
+                        else
+                                grep -o 'Overall exposure level.*' "$work/security"
+                        fi
+                esac
         done
 fi
 

@@ -218,7 +218,12 @@ static void test_exec_word_roundtrip_random(void **state) {
  * values change between systemd versions). Specifiers and $$ are resolved as above. */
 typedef int (*ExtractFirstWord)(const char **p, char **ret, const char *separators, int flags);
 
-static void test_exec_word_systemd_roundtrip(void **state) {
+static void *systemd_shared;
+static ExtractFirstWord efw;
+static int flag_unquote = -1, flag_cunescape = -1;
+
+/* Finds extract_first_word() and its flag bits, or skips the test. */
+static void load_systemd_splitter(void) {
         static const char *const libs[] = {
                 "/usr/lib/x86_64-linux-gnu/systemd/libsystemd-shared-*.so",
                 "/usr/lib/aarch64-linux-gnu/systemd/libsystemd-shared-*.so",
@@ -226,42 +231,43 @@ static void test_exec_word_systemd_roundtrip(void **state) {
                 "/usr/lib/systemd/libsystemd-shared-*.so",
                 "/lib/systemd/libsystemd-shared-*.so",
         };
-        void *h = NULL;
-        for (size_t i = 0; i < ELEMENTSOF(libs) && !h; i++) {
+        if (efw)
+                return;
+        for (size_t i = 0; i < ELEMENTSOF(libs) && !systemd_shared; i++) {
                 glob_t g;
                 if (glob(libs[i], 0, NULL, &g) == 0 && g.gl_pathc > 0)
-                        h = dlopen(g.gl_pathv[0], RTLD_NOW | RTLD_LOCAL);
+                        systemd_shared = dlopen(g.gl_pathv[0], RTLD_NOW | RTLD_LOCAL);
                 globfree(&g);
         }
-        if (!h) {
+        if (!systemd_shared) {
                 print_message("libsystemd-shared not found: skipping the check against systemd itself\n");
                 skip();
         }
-        ExtractFirstWord efw = (ExtractFirstWord) dlsym(h, "extract_first_word");
-        if (!efw) {
-                dlclose(h);
+        ExtractFirstWord f = (ExtractFirstWord) dlsym(systemd_shared, "extract_first_word");
+        if (!f)
                 skip();
-        }
 
         /* Probe the flag bits: EXTRACT_UNQUOTE removes quotes, EXTRACT_CUNESCAPE decodes \x41. */
-        int unquote = -1, cunescape = -1;
         for (int b = 0; b < 16; b++) {
                 const char *p = "\"a b\"";
                 char *w = NULL;
-                if (unquote < 0 && efw(&p, &w, NULL, 1 << b) > 0 && streq(w, "a b"))
-                        unquote = b;
+                if (flag_unquote < 0 && f(&p, &w, NULL, 1 << b) > 0 && streq(w, "a b"))
+                        flag_unquote = b;
                 free(w);
                 w = NULL;
                 p = "a\\x41";
-                if (cunescape < 0 && efw(&p, &w, NULL, 1 << b) > 0 && streq(w, "aA"))
-                        cunescape = b;
+                if (flag_cunescape < 0 && f(&p, &w, NULL, 1 << b) > 0 && streq(w, "aA"))
+                        flag_cunescape = b;
                 free(w);
         }
-        if (unquote < 0 || cunescape < 0) {
-                dlclose(h);
+        if (flag_unquote < 0 || flag_cunescape < 0)
                 skip();
-        }
-        int flags = 1 << unquote | 1 << cunescape;
+        efw = f;
+}
+
+static void test_exec_word_systemd_roundtrip(void **state) {
+        load_systemd_splitter();
+        int flags = 1 << flag_unquote | 1 << flag_cunescape;
 
         unsigned seed = 4242;
         for (int n = 0; n < 20000; n++) {
@@ -311,7 +317,51 @@ static void test_exec_word_systemd_roundtrip(void **state) {
                 free(w2);
                 free(w3);
         }
-        dlclose(h);
+}
+
+/* ReadWritePaths= words: systemd unquotes them (backslash takes the next character as is, with or
+ * without C unescaping, for the printable characters a path may hold) and resolves specifiers;
+ * "$" stays. */
+static void test_path_word_systemd_roundtrip(void **state) {
+        load_systemd_splitter();
+        unsigned seed = 777;
+        for (int n = 0; n < 20000; n++) {
+                char word[24] = "-/";
+                size_t len = 2 + (seed = seed * 1103515245 + 12345) % (sizeof word - 3);
+                for (size_t i = 2; i < len; i++) {
+                        seed = seed * 1103515245 + 12345;
+                        word[i] = (char) (' ' + (seed >> 16) % 95);   /* printable */
+                }
+                word[len] = 0;
+                for (int with_cunescape = 0; with_cunescape < 2; with_cunescape++) {
+                        StringBuffer b = {};
+                        unit_append_path_word(&b, word);
+                        sb_append(&b, " /tail");
+                        _cleanup_(freep) char *line = sb_steal(&b);
+                        assert_non_null(line);
+                        const char *p = line;
+                        char *w1 = NULL, *w2 = NULL;
+                        int flags = 1 << flag_unquote | (with_cunescape ? 1 << flag_cunescape : 0);
+                        if (efw(&p, &w1, NULL, flags) <= 0)
+                                fail_msg("systemd cannot split [%s]", line);
+                        assert_true(efw(&p, &w2, NULL, flags) > 0);
+                        assert_string_equal(w2, "/tail");
+                        StringBuffer out = {};
+                        for (const char *c = w1; *c; c++) {
+                                if (*c == '%') {
+                                        if (c[1] != '%')
+                                                fail_msg("lone '%%' after systemd's split of [%s]", line);
+                                        c++;
+                                }
+                                sb_append_char(&out, *c);
+                        }
+                        _cleanup_(freep) char *back = sb_steal(&out);
+                        if (!streq(back, word))
+                                fail_msg("[%s] -> [%s] -> [%s]", word, line, back);
+                        free(w1);
+                        free(w2);
+                }
+        }
 }
 
 static void test_specifier_escaped(void **state) {
@@ -532,6 +582,7 @@ int main(void) {
                 cmocka_unit_test(test_exec_argv),
                 cmocka_unit_test(test_exec_word_roundtrip_random),
                 cmocka_unit_test(test_exec_word_systemd_roundtrip),
+                cmocka_unit_test(test_path_word_systemd_roundtrip),
                 cmocka_unit_test(test_specifier_escaped),
                 cmocka_unit_test(test_ch_quote_value),
                 cmocka_unit_test(test_vm_command_build),
