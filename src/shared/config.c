@@ -314,11 +314,6 @@ void config_finish(Config *c) {
                                  "Cmdline= needs Kernel=; with Firmware= set the command line in the guest's boot loader");
                         vm->invalid = true;
                 }
-                /* Accepted so configs stay valid, but not acted on yet: say so, never drop it silently. */
-                if (vm->cloud_init.value)
-                        diag_add(d, DIAG_WARNING, vm->cloud_init.where, vm->name, NULL,
-                                 "CloudInit= is not supported by this version of nestvirt yet: the VM starts "
-                                 "without a NoCloud seed disk");
                 if (vm->network != NETWORK_TAP) {
                         const Setting *s[] = { &vm->tap_name, &vm->mac, &vm->host_address };
                         const char *k[] = { "TapName", "MAC", "HostAddress" };
