@@ -87,7 +87,7 @@ void vm_sandbox_append(StringBuffer *b, const VmConfig *c) {
                      "KeyringMode=private\n"
                      "SystemCallArchitectures=native\n"
                      /* Cloud Hypervisor's own seccomp filters allow a subset of @system-service
-                      * plus seccomp and landlock (tests/lab checks the list against its source). */
+                      * plus seccomp and landlock (tests/sandbox checks it against their list). */
                      "SystemCallFilter=@system-service seccomp landlock_create_ruleset landlock_add_rule landlock_restrict_self\n");
         /* Root, but only with the capabilities a VMM uses: pinning guest memory for VFIO
          * and, with a tap, creating and configuring it. */
