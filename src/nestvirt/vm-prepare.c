@@ -1,9 +1,137 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <errno.h>
+#include <fcntl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
 
+#include "cloud-init-seed.h"
 #include "log.h"
+#include "util.h"
+#include "vm-command.h"
 #include "vm-verbs.h"
 
+/* systemd creates the runtime directory (RuntimeDirectory=nestvirt/NAME, mode 0700) before
+ * ExecStartPre=; an admin running prepare by hand, or a test under --root, may not have it. */
+static int ensure_runtime_dir(const char *dir) {
+        _cleanup_(freep) char *p = strdup(dir);
+        if (!p)
+                return log_oom();
+        for (char *slash = strchr(p + 1, '/'); slash; slash = strchr(slash + 1, '/')) {
+                *slash = 0;
+                if (mkdir(p, 0755) < 0 && errno != EEXIST)
+                        return log_error_errno(errno, "Cannot create %s: %m", p);
+                *slash = '/';
+        }
+        if (mkdir(p, 0700) < 0 && errno != EEXIST)
+                return log_error_errno(errno, "Cannot create the runtime directory %s: %m", p);
+
+        struct stat st;
+        if (stat(p, &st) < 0)
+                return log_error_errno(errno, "Cannot stat %s: %m", p);
+        if (!S_ISDIR(st.st_mode))
+                return log_error_errno(ENOTDIR, "%s is not a directory; remove it so the VM gets its runtime directory", p);
+        return 0;
+}
+
+/* 1 when something accepts connections on the socket at PATH, 0 when nobody listens. */
+static int socket_has_listener(const char *path) {
+        struct sockaddr_un sa = { .sun_family = AF_UNIX };
+        _cleanup_(closep) int path_fd = -1;
+
+        /* Under a long --root the path does not fit sun_path: reach the inode through /proc instead. */
+        if (strlen(path) < sizeof sa.sun_path)
+                strcpy(sa.sun_path, path);
+        else {
+                path_fd = open(path, O_PATH | O_CLOEXEC | O_NOFOLLOW);
+                if (path_fd < 0)
+                        return -errno;
+                snprintf(sa.sun_path, sizeof sa.sun_path, "/proc/self/fd/%d", path_fd);
+        }
+
+        _cleanup_(closep) int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+        if (fd < 0)
+                return -errno;
+        if (connect(fd, (const struct sockaddr *) &sa, sizeof sa) == 0)
+                return 1;
+        /* A listener whose backlog is full is still a listener. */
+        if (errno == EAGAIN || errno == EINPROGRESS)
+                return 1;
+        if (errno == ECONNREFUSED)
+                return 0;
+        return -errno;
+}
+
+/* A Cloud Hypervisor that was killed leaves its API socket behind; older releases then fail to
+ * bind it ("Address in use"). Remove it, but only when it is a socket nobody serves: a live one
+ * means this VM already runs, and any other file is not ours to delete. */
+static int remove_stale_api_socket(const char *name) {
+        _cleanup_(freep) char *path = vm_api_socket_path(arg_root, name);
+        if (!path)
+                return log_oom();
+
+        struct stat st;
+        if (lstat(path, &st) < 0) {
+                if (errno == ENOENT)
+                        return 0;
+                return log_error_errno(errno, "Cannot check the API socket path %s: %m", path);
+        }
+        if (!S_ISSOCK(st.st_mode))
+                return log_error_errno(EEXIST,
+                                       "%s exists and is not a socket; Cloud Hypervisor needs this path for the API "
+                                       "socket of VM %s: move that file away",
+                                       path, name);
+
+        int r = socket_has_listener(path);
+        if (r < 0)
+                return log_error_errno(r, "Cannot tell whether anything listens on %s: %m; remove it if no Cloud "
+                                       "Hypervisor of VM %s runs", path, name);
+        if (r > 0)
+                return log_error_errno(EBUSY,
+                                       "%s accepts connections: another Cloud Hypervisor still serves VM %s; see "
+                                       "'systemctl status nestvirt-vm@%s.service' and stop it before starting VM %s again",
+                                       path, name, name, name);
+
+        if (unlink(path) < 0 && errno != ENOENT)
+                return log_error_errno(errno, "Cannot remove the stale API socket %s: %m", path);
+        log_info("Removed the stale API socket %s: nothing listened on it.", path);
+        return 0;
+}
+
+/* A seed from an earlier start must never be attached in place of the one built now, nor
+ * after CloudInit= was removed. */
+static int remove_old_seed(const char *path, bool announce) {
+        if (unlink(path) < 0) {
+                if (errno == ENOENT)
+                        return 0;
+                return log_error_errno(errno, "Cannot remove the old cloud-init seed %s: %m", path);
+        }
+        if (announce)
+                log_info("Removed %s: the VM has no CloudInit= any more.", path);
+        return 0;
+}
+
 int vm_prepare(Context *ctx, size_t vm) {
-        return log_error_errno(EOPNOTSUPP, "vm prepare: not written yet");
+        const VmConfig *c = ctx->plan.vms[vm].config;
+        int r;
+
+        _cleanup_(freep) char *runtime_dir = NULL, *seed = vm_seed_path(arg_root, c->name);
+        if (asprintf_safe(&runtime_dir, "%s/%s", VM_RUNTIME_DIR, c->name) < 0 || !seed)
+                return log_oom();
+        _cleanup_(freep) char *dir = path_under_root(arg_root, runtime_dir);
+        if (!dir)
+                return log_oom();
+
+        r = ensure_runtime_dir(dir);
+        if (r < 0)
+                return r;
+        /* Before anything else: if this VM still runs, nothing here may change under it. */
+        r = remove_stale_api_socket(c->name);
+        if (r < 0)
+                return r;
+
+        r = remove_old_seed(seed, !c->cloud_init.value);
+        if (r < 0 || !c->cloud_init.value)
+                return r;
+        return cloud_init_seed_build(c, arg_root, dir, seed);
 }

@@ -1,0 +1,14 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+#include "config.h"
+
+/* The tool that writes the seed, run from PATH, and the package that ships it. */
+#define SEED_TOOL "genisoimage"
+#define SEED_TOOL_PACKAGE "genisoimage"
+
+/* Builds the cloud-init NoCloud seed of VM from its CloudInit= directory (under root): an
+ * ISO9660 image labelled "cidata" with Joliet and Rock Ridge names user-data, meta-data and,
+ * when present, network-config. Written to a temporary file in RUNTIME_DIR and renamed to
+ * SEED_PATH only when complete, mode 0600. Logs every failure; returns negative errno. */
+int cloud_init_seed_build(const VmConfig *vm, const char *root, const char *runtime_dir, const char *seed_path);
