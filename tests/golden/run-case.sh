@@ -47,6 +47,13 @@ NESTVIRT_ROOT=$root SYSTEMD_PROC_CMDLINE=$cmdline SYSTEMD_IN_INITRD=$in_initrd S
 mkdir -p "$out/normal"
 # Paths in messages name the temporary root; make them stable.
 sed -i "s|$root|ROOT|g" "$work/log"
+# The VM units name nestvirt where this build installs it; expected/ holds meson's
+# default prefix, so that a --prefix=/usr build (the Debian package) compares too.
+bindir=$(sed -n 's|^ExecStart=\(/.*\)/nestvirt bind-vfio$|\1|p' "$unit_build_dir/nestvirt-vfio.service")
+if [ -n "$bindir" ] && [ "$bindir" != /usr/local/bin ]; then
+        find "$out/normal" -maxdepth 1 -name 'nestvirt-vm@*.service' -type f \
+                -exec sed -i "s|^\(Exec[A-Za-z]*=[-@:+!]*\)$bindir/nestvirt |\1/usr/local/bin/nestvirt |" {} +
+fi
 
 if [ "$rc" != 0 ]; then
         echo "FAIL $name: generator exited with $rc"; cat "$work/log"; exit 1
