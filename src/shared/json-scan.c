@@ -1,0 +1,169 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "json-scan.h"
+#include "macro.h"
+
+static const char *skip_space(const char *p) {
+        while (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r')
+                p++;
+        return p;
+}
+
+static int hex_value(char c) {
+        if (c >= '0' && c <= '9')
+                return c - '0';
+        if (c >= 'a' && c <= 'f')
+                return c - 'a' + 10;
+        if (c >= 'A' && c <= 'F')
+                return c - 'A' + 10;
+        return -1;
+}
+
+/* Appends one byte if it fits (one byte stays free for the NUL); counts it regardless. */
+static void put(char *buf, size_t size, size_t *n, char c) {
+        if (buf && *n + 1 < size)
+                buf[*n] = c;
+        (*n)++;
+}
+
+/* \uXXXX as UTF-8. Surrogates, paired or not, become U+FFFD: no key or state we look for
+ * lies outside the Basic Multilingual Plane. */
+static void put_code_point(char *buf, size_t size, size_t *n, unsigned cp) {
+        if (cp >= 0xd800 && cp <= 0xdfff)
+                cp = 0xfffd;
+        if (cp < 0x80)
+                put(buf, size, n, (char) cp);
+        else if (cp < 0x800) {
+                put(buf, size, n, (char) (0xc0 | (cp >> 6)));
+                put(buf, size, n, (char) (0x80 | (cp & 0x3f)));
+        } else {
+                put(buf, size, n, (char) (0xe0 | (cp >> 12)));
+                put(buf, size, n, (char) (0x80 | ((cp >> 6) & 0x3f)));
+                put(buf, size, n, (char) (0x80 | (cp & 0x3f)));
+        }
+}
+
+/* P points at the opening quote. Unescapes into BUF (may be NULL to just skip) and returns the
+ * position after the closing quote, or NULL when the string is malformed. *RET_LENGTH gets the
+ * full unescaped length, which exceeds SIZE - 1 when BUF was too small. */
+static const char *read_string(const char *p, char *buf, size_t size, size_t *ret_length) {
+        size_t n = 0;
+
+        for (p++;; p++) {
+                unsigned char c = *p;
+                if (c == '"')
+                        break;
+                if (c < 0x20)
+                        return NULL;  /* also the end of the text: unterminated */
+                if (c != '\\') {
+                        put(buf, size, &n, (char) c);
+                        continue;
+                }
+                p++;
+                switch (*p) {
+                case '"': case '\\': case '/':
+                        put(buf, size, &n, *p);
+                        break;
+                case 'b': put(buf, size, &n, '\b'); break;
+                case 'f': put(buf, size, &n, '\f'); break;
+                case 'n': put(buf, size, &n, '\n'); break;
+                case 'r': put(buf, size, &n, '\r'); break;
+                case 't': put(buf, size, &n, '\t'); break;
+                case 'u': {
+                        unsigned cp = 0;
+                        for (int i = 1; i <= 4; i++) {
+                                int h = hex_value(p[i]);
+                                if (h < 0)
+                                        return NULL;
+                                cp = cp * 16 + (unsigned) h;
+                        }
+                        p += 4;
+                        put_code_point(buf, size, &n, cp);
+                        break;
+                }
+                default:
+                        return NULL;
+                }
+        }
+        if (buf && size > 0)
+                buf[MIN(n, size - 1)] = 0;
+        if (ret_length)
+                *ret_length = n;
+        return p + 1;
+}
+
+/* Skips one value of any type. Objects and arrays are skipped by counting brackets outside
+ * strings: their insides are never looked at, so checking their grammar would buy nothing. */
+static const char *skip_value(const char *p) {
+        if (*p == '"')
+                return read_string(p, NULL, 0, NULL);
+
+        if (*p == '{' || *p == '[') {
+                size_t depth = 0;
+                for (;; p++) {
+                        if (*p == 0)
+                                return NULL;
+                        if (*p == '"') {
+                                p = read_string(p, NULL, 0, NULL);
+                                if (!p)
+                                        return NULL;
+                                p--;  /* the loop steps past the closing quote */
+                        } else if (*p == '{' || *p == '[')
+                                depth++;
+                        else if (*p == '}' || *p == ']') {
+                                if (--depth == 0)
+                                        return p + 1;
+                        }
+                }
+        }
+
+        /* A number, true, false or null. */
+        const char *start = p;
+        while ((*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') || *p == '-' || *p == '+' ||
+               *p == '.' || *p == 'E')
+                p++;
+        return p == start ? NULL : p;
+}
+
+int json_top_level_string(const char *json, const char *key, char *buf, size_t size) {
+        const char *p = skip_space(json);
+
+        if (*p != '{')
+                return -EBADMSG;
+        p = skip_space(p + 1);
+        if (*p == '}')
+                return -ENOENT;
+
+        for (;;) {
+                char name[64];
+                size_t n;
+
+                if (*p != '"')
+                        return -EBADMSG;
+                p = read_string(p, name, sizeof name, &n);
+                if (!p)
+                        return -EBADMSG;
+                p = skip_space(p);
+                if (*p != ':')
+                        return -EBADMSG;
+                p = skip_space(p + 1);
+
+                /* Compare lengths too: a "\u0000" inside a name must not end it early. */
+                if (n == strlen(key) && n < sizeof name && streq(name, key)) {
+                        if (*p != '"')
+                                return -EMEDIUMTYPE;
+                        if (!read_string(p, buf, size, &n))
+                                return -EBADMSG;
+                        return n < size ? 0 : -ENOBUFS;
+                }
+
+                p = skip_value(p);
+                if (!p)
+                        return -EBADMSG;
+                p = skip_space(p);
+                if (*p == '}')
+                        return -ENOENT;
+                if (*p != ',')
+                        return -EBADMSG;
+                p = skip_space(p + 1);
+        }
+}
