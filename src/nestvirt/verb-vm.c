@@ -62,14 +62,14 @@ static int load_vm(Context *ctx, const char *name, size_t *ret) {
 int verb_vm(int argc, char *argv[]) {
         static const char *const usage =
                 "Usage: nestvirt vm argv|preflight|prepare|wait-running NAME\n"
-                "       nestvirt vm stop NAME MAIN_PID\n";
+                "       nestvirt vm stop NAME [MAIN_PID]\n";
         if (argc < 3) {
                 fputs(usage, stderr);
                 return EXIT_USAGE;
         }
         const char *sub = argv[1], *name = argv[2];
         bool stop = streq(sub, "stop");
-        if (argc != (stop ? 4 : 3)) {
+        if (stop ? argc > 4 : argc != 3) {
                 fputs(usage, stderr);
                 return EXIT_USAGE;
         }
@@ -80,8 +80,9 @@ int verb_vm(int argc, char *argv[]) {
 
         /* These two act on a running VM and must work whatever became of the config. */
         if (stop) {
-                pid_t pid;
-                if (parse_pid(argv[3], &pid) < 0) {
+                /* systemd leaves $MAINPID unset, so no argument, once the main process exited. */
+                pid_t pid = 0;
+                if (argc == 4 && parse_pid(argv[3], &pid) < 0) {
                         fprintf(stderr, "nestvirt vm stop: '%s' is not a process id\n", argv[3]);
                         return EXIT_USAGE;
                 }

@@ -26,5 +26,6 @@ int vm_prepare(Context *ctx, size_t vm);
 /* vm wait-running: polls GET /api/v1/vm.info until the VM is Running (the unit's readiness). */
 int vm_wait_running(const char *name, unsigned timeout_sec);
 /* vm stop: PUT /api/v1/vm.power-button, then waits for MAIN_PID to exit. Never loads the
- * config: a broken config must not keep a VM from shutting down cleanly. */
+ * config: a broken config must not keep a VM from shutting down cleanly. MAIN_PID 0: none
+ * given ($MAINPID unset: the process exited already), nothing to do. */
 int vm_stop(const char *name, pid_t main_pid, unsigned timeout_sec);
