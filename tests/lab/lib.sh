@@ -85,22 +85,28 @@ lab_kernel() {
     K_VIRTIO_IOMMU=$(sed -n 's/^VIRTIO_IOMMU=//p' <<<"$kinfo")
 }
 
-# The vfio probe, statically linked: from the build directory when meson built
-# it, else compiled here (cached by source hash).
-lab_probe_bin() {
-    local h out
-    if [ -x "$LAB_BUILD/tests/lab/vfio-probe" ] && [ "$LAB_BUILD/tests/lab/vfio-probe" -nt "$LAB_HERE/vfio-probe.c" ]; then
-        LAB_PROBE=$LAB_BUILD/tests/lab/vfio-probe
+# lab_tool_bin NAME: the lab's tests/lab/NAME.c, statically linked: from the build
+# directory when meson built it, else compiled here (cached by source hash). Sets LAB_TOOL.
+lab_tool_bin() {
+    local name=$1 h out
+    if [ -x "$LAB_BUILD/tests/lab/$name" ] && [ "$LAB_BUILD/tests/lab/$name" -nt "$LAB_HERE/$name.c" ]; then
+        LAB_TOOL=$LAB_BUILD/tests/lab/$name
         return 0
     fi
-    h=$(sha256sum < "$LAB_HERE/vfio-probe.c" | cut -c1-16)
-    out=$LAB_CACHE/tools/vfio-probe-$h
+    h=$(sha256sum < "$LAB_HERE/$name.c" | cut -c1-16)
+    out=$LAB_CACHE/tools/$name-$h
     if [ ! -x "$out" ]; then
         mkdir -p "$LAB_CACHE/tools"
-        cc -static -O2 -Wall -Wextra -Werror -o "$out.tmp.$$" "$LAB_HERE/vfio-probe.c" || lab_die "cannot build vfio-probe"
+        cc -static -O2 -Wall -Wextra -Werror -o "$out.tmp.$$" "$LAB_HERE/$name.c" || lab_die "cannot build $name"
         mv "$out.tmp.$$" "$out"
     fi
-    LAB_PROBE=$out
+    LAB_TOOL=$out
+}
+
+# The vfio probe (vfio-probe.c). Sets LAB_PROBE.
+lab_probe_bin() {
+    lab_tool_bin vfio-probe
+    LAB_PROBE=$LAB_TOOL
 }
 
 # lab_overlay: a cpio (gzip) appended to the image under test: /lab/bin (busybox),
@@ -284,16 +290,22 @@ EOF
 # lab_rootfs CONFIG: an ext4 image (label nestvirt-root) for boots that switch
 # root: a minimal Debian tree from this host's packages (mkrootfs.sh, cached),
 # the kernel's modules, the staged nestvirt install, CONFIG as /etc/nestvirt.conf
-# and the lab report unit enabled in multi-user.target. Sets ROOTIMG and
-# ROOT_QEMU (the QEMU arguments of a virtio-blk disk at 0000:00:05.0).
+# and the lab report unit enabled in multi-user.target. LAB_ROOT_FILES=DIR: a
+# tree of a scenario's own files, copied over it last (report.sh runs its
+# lab/report.d/*.sh). Sets ROOTIMG and ROOT_QEMU (the QEMU arguments of a
+# virtio-blk disk at 0000:00:05.0).
 lab_rootfs() {
-    local config=$1 base key tree size
+    local config=$1 base key tree size files=
     lab_stage
     lab_probe_bin
     base=$LAB_CACHE/rootfs/base
     "$LAB_HERE/mkrootfs.sh" "$base" || lab_die "mkrootfs.sh failed"
+    if [ -n "${LAB_ROOT_FILES:-}" ]; then
+        files=$(cd "$LAB_ROOT_FILES" && { find . -printf '%m %y %p\n' | LC_ALL=C sort;
+                find . -type f -print0 | LC_ALL=C sort -z | xargs -0 -r sha256sum; } | sha256sum | cut -c1-16)
+    fi
     key=$( { echo "root v1 $K_VER $LAB_STAGE_HASH"; cat "$base/.packages"; printf '%s\n' "$config";
-             cat "$LAB_HERE"/guest/* "$LAB_PROBE"; } | sha256sum | cut -c1-16)
+             cat "$LAB_HERE"/guest/* "$LAB_PROBE"; [ -z "$files" ] || echo "files $files"; } | sha256sum | cut -c1-16)
     ROOTIMG=$LAB_CACHE/images/root-$K_VER-$key.ext4
     ROOT_QEMU=(-drive "file=$ROOTIMG,format=raw,if=none,id=rootdisk,snapshot=on"
                -device virtio-blk-pci,drive=rootdisk,bus=pcie.0,addr=0x5)
@@ -320,6 +332,10 @@ lab_rootfs() {
     sed -e 's/@STAGE@/root/g' -e 's/@AFTER@/nestvirt-vms.target systemd-journald.service/' \
         "$LAB_HERE/guest/nestvirt-lab-report.service" > "$tree/etc/systemd/system/nestvirt-lab-report.service"
     ln -sf ../nestvirt-lab-report.service "$tree/etc/systemd/system/multi-user.target.wants/"
+    if [ -n "$files" ]; then
+        # --no-overwrite-dir: the tree's directories keep their modes (/ stays 0755).
+        (cd "$LAB_ROOT_FILES" && tar -cf - .) | tar -C "$tree" --keep-directory-symlink --no-overwrite-dir -xf -
+    fi
     size=$(( $(du -sm "$tree" | cut -f1) + 160 ))
     mkdir -p "$LAB_CACHE/images"
     mkfs.ext4 -q -F -L nestvirt-root -d "$tree" "$ROOTIMG.tmp.$$" "${size}M" > /dev/null || lab_die "mkfs.ext4 -d failed"

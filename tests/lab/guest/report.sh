@@ -126,6 +126,11 @@ else
 fi
 echo "probe-end"
 
+# Additions of a scenario (lab_rootfs LAB_ROOT_FILES): each writes its own lines.
+for s in /lab/report.d/*.sh; do
+    [ -f "$s" ] && /lab/bin/sh "$s" 2>&1
+done
+
 # Diagnostic for a shortfall: would writing the count again have given the pages?
 # (nr_hugepages is written once more for each short node, after everything above
 # was measured; the result is only reported.)
