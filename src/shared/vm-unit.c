@@ -57,8 +57,11 @@ int vm_unit_render(const Plan *plan, size_t vm, const char *root, char **ret) {
         sb_append(&b, "ExecStart=");
         unit_append_exec_argv(&b, argv);
         sb_append(&b, "\n");
-        /* Cloud Hypervisor has no sd_notify: the unit is up when the API says the VM runs. */
-        sb_appendf(&b, "ExecStartPost=" NESTVIRT_BINARY " vm wait-running %s\n", c->name);
+        /* Cloud Hypervisor has no sd_notify: the unit is up when the API says the VM runs.
+         * Mapping guest memory for VFIO takes longer the more there is: allow a second per GiB. */
+        unsigned wait_sec = 60 + (unsigned) MIN(c->memory_gib, (uint64_t) 4096);
+        sb_appendf(&b, "ExecStartPost=" NESTVIRT_BINARY " vm wait-running --timeout %u %s\n", wait_sec, c->name);
+        sb_appendf(&b, "TimeoutStartSec=%us\n", wait_sec + 30);
         /* SIGTERM is a hard power-off: press the ACPI power button and wait first. */
         sb_appendf(&b, "ExecStop=" NESTVIRT_BINARY " vm stop %s $MAINPID\n", c->name);
         sb_append(&b, "TimeoutStopSec=90s\n");
