@@ -16,43 +16,44 @@ typedef struct Verb {
         int (*run)(int argc, char *argv[]);
         bool json;          /* accepts --json */
         bool arguments;     /* takes arguments after its name (checks them itself) */
+        const char *usage;  /* what follows the common options in its usage line */
         const char *summary;
         const char *help;
 } Verb;
 
 static const Verb verbs[] = {
-        { "check", verb_check, true, false, "Validate the configuration against this machine or an image root",
+        { "check", verb_check, true, false, NULL, "Validate the configuration against this machine or an image root",
           "Checks syntax and meaning of every config file, plans against the devices and NUMA nodes under\n"
           "the root, and checks that the files the VMs name, the vfio modules of every kernel under\n"
           "ROOT/lib/modules, the generator and the units are there. Unknown keys are errors here.\n"
           "Exit status: 0 when no errors were found, 1 otherwise." },
-        { "plan", verb_plan, true, false, "Show what the generator and the units will do",
+        { "plan", verb_plan, true, false, NULL, "Show what the generator and the units will do",
           "Prints 1 GiB pages per node, each claimed device and the VM it goes to (with IOMMU group\n"
           "siblings), each VM's node and CPUs, the unsafe-interrupts decision, and the units that would\n"
           "be written. Exit status 1 when the plan has errors." },
-        { "devices", verb_devices, true, false, "List PCI devices with ids, NUMA node, IOMMU group and driver",
+        { "devices", verb_devices, true, false, NULL, "List PCI devices with ids, NUMA node, IOMMU group and driver",
           "Lists every PCI device: address, vendor:device, class, NUMA node, IOMMU group, bound driver\n"
           "and the name from the hardware database. Use the ids for Device= and Passthrough=." },
-        { "cmdline", verb_cmdline, false, false, "Print the equivalent kernel command line parameters",
+        { "cmdline", verb_cmdline, false, false, NULL, "Print the equivalent kernel command line parameters",
           "Prints hugepagesz=1G hugepages=NODE:COUNT,... (and the unsafe interrupts switch when\n"
           "the plan enables it) for admins who want boot-time reservation as well." },
-        { "status", verb_status, true, false, "Check that pages, devices, interrupts and VMs are as planned",
+        { "status", verb_status, true, false, NULL, "Check that pages, devices, interrupts and VMs are as planned",
           "Per node the 1 GiB pages planned, reserved and free; per claimed device the expected and\n"
           "actual driver and /dev/vfio/GROUP; unsafe interrupts wanted and actual; whether the\n"
           "initramfs saw the same config; each VM unit's state (asked of systemd over D-Bus).\n"
           "Exit status 0 only when everything holds." },
-        { "config-digest", verb_config_digest, false, false, "Print the digest of the configuration (for initramfs hooks)",
+        { "config-digest", verb_config_digest, false, false, NULL, "Print the digest of the configuration (for initramfs hooks)",
           "The initramfs module and hook record it per kernel in /var/lib/nestvirt/initramfs/KVER;\n"
           "check compares, so an edited config without a rebuilt initramfs does not go unnoticed." },
-        { "reserve-hugepages", verb_reserve_hugepages, false, false,
+        { "reserve-hugepages", verb_reserve_hugepages, false, false, NULL,
           "Reserve the planned 1 GiB pages (run by nestvirt-hugepages.service)",
           "Writes each node's count, reads it back and reports any shortfall with the numbers.\n"
           "Never shrinks a pool; run again, it tops up. Exit status 1 on a shortfall." },
-        { "bind-vfio", verb_bind_vfio, false, false, "Bind the planned devices to vfio-pci (run by nestvirt-vfio.service)",
+        { "bind-vfio", verb_bind_vfio, false, false, " [--force]", "Bind the planned devices to vfio-pci (run by nestvirt-vfio.service)",
           "driver_override, unbind, load vfio-pci, probe, verify, for every planned device and the\n"
           "other endpoints of its IOMMU group; enables allow_unsafe_interrupts when planned. Refuses\n"
           "devices that carry a mounted file system, swap or the active console (--force binds them)." },
-        { "vm", verb_vm, false, true, "Show, check, prepare, wait for or stop one VM (run by nestvirt-vm@.service)",
+        { "vm", verb_vm, false, true, " SUBCOMMAND NAME [--timeout SEC]", "Show, check, prepare, wait for or stop one VM (run by nestvirt-vm@.service)",
           "nestvirt vm argv NAME          the exact Cloud Hypervisor command line, one argument per line\n"
           "nestvirt vm preflight NAME     check pages, devices, /dev/kvm, files and root= before a start\n"
           "nestvirt vm prepare NAME       remove a stale API socket, build the cloud-init seed\n"
@@ -62,8 +63,8 @@ static const Verb verbs[] = {
 
 static void help(const Verb *v) {
         if (v) {
-                printf("Usage: nestvirt %s [--root DIR] [--config FILE]%s\n\n%s.\n\n%s\n", v->name,
-                       v->json ? " [--json]" : "", v->summary, v->help ?: "");
+                printf("Usage: nestvirt %s [--root DIR] [--config FILE]%s%s\n\n%s.\n\n%s\n", v->name,
+                       v->json ? " [--json]" : "", v->usage ?: "", v->summary, v->help ?: "");
                 return;
         }
         printf("Usage: nestvirt COMMAND [OPTIONS]\n\n"
