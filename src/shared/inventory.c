@@ -196,7 +196,9 @@ static int load_nodes(const char *root, Inventory *inv) {
         while ((de = readdir(d))) {
                 const char *num = startswith(de->d_name, "node");
                 unsigned id;
-                if (!num || safe_atou(num, &id) < 0)
+                /* Only the kernel's spelling: load_node() reads "node%u", so a "node01" would
+                 * become a second node 1 with node1's CPUs, memory and pages. */
+                if (!num || safe_atou(num, &id) < 0 || (num[0] == '0' && num[1]))
                         continue;
                 NumaNode *x = realloc(inv->nodes, sizeof(NumaNode) * (inv->n_nodes + 1));
                 if (!x) {

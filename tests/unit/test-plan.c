@@ -1119,6 +1119,45 @@ static void test_empty_inventory(void **state) {
         assert_int_equal(rmdir(root), 0);
 }
 
+/* Writes TEXT to ROOT/PATH, making the directories on the way. */
+static void put_file(const char *root, const char *path, const char *text) {
+        _cleanup_(freep) char *p = strjoin(root, path);
+        assert_non_null(p);
+        for (char *s = strchr(p + strlen(root) + 1, '/'); s; s = strchr(s + 1, '/')) {
+                *s = 0;
+                assert_true(mkdir(p, 0755) >= 0 || errno == EEXIST);
+                *s = '/';
+        }
+        FILE *f = fopen(p, "we");
+        assert_non_null(f);
+        assert_int_equal(fputs(text, f) >= 0, 1);
+        assert_int_equal(fclose(f), 0);
+}
+
+/* Found by fuzz/fuzz-inventory: a "node01" next to "node1" (an image's /sys can hold anything)
+ * was read as a second node 1, with node1's files. Only the kernel's "node%u" counts. */
+static void test_node_names(void **state) {
+        char root[] = "/tmp/nestvirt-test-plan-XXXXXX";
+        assert_non_null(mkdtemp(root));
+        put_file(root, "/sys/devices/system/node/node1/cpulist", "2-3\n");
+        put_file(root, "/sys/devices/system/node/node01/cpulist", "4-5\n");
+        put_file(root, "/sys/devices/system/node/node0/cpulist", "0-1\n");
+        put_file(root, "/sys/devices/system/node/node/cpulist", "6\n");
+
+        Inventory inv;
+        assert_int_equal(inventory_load(root, INVENTORY_DETAILS, &inv), 0);
+        assert_int_equal(inv.n_nodes, 2);
+        assert_int_equal(inv.nodes[0].id, 0);
+        assert_int_equal(inv.nodes[1].id, 1);
+        assert_ptr_equal(inventory_find_node(&inv, 1), &inv.nodes[1]);
+        assert_true(cpu_set_has(&inv.nodes[1].cpus, 2));
+        assert_false(cpu_set_has(&inv.nodes[1].cpus, 4));
+        inventory_done(&inv);
+
+        _cleanup_(freep) char *cmd = strjoin("rm -rf ", root);
+        assert_int_equal(system(cmd), 0);
+}
+
 /* ---- captured sysfs fixtures ---- */
 
 static char *fixture(const char *name) {
@@ -1319,6 +1358,7 @@ int main(void) {
                 cmocka_unit_test(test_vm_checks),
                 cmocka_unit_test(test_invalid_config_vm_takes_nothing),
                 cmocka_unit_test(test_empty_inventory),
+                cmocka_unit_test(test_node_names),
                 cmocka_unit_test(test_fixture_virtio_2node_4dev),
                 cmocka_unit_test(test_fixture_intel_8gpu_2node),
         };
