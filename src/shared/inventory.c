@@ -67,6 +67,10 @@ static int load_device(int dir_fd, const char *name, InventoryFlags flags, PciDe
         if (pci_address_parse(name, &d->address) < 0)
                 return -EINVAL;
         pci_address_format(d->address, d->name);
+        /* Only the kernel's spelling: attributes are read under d->name, so a "41:00.0" would
+         * read 0000:41:00.0's files and list that device twice. */
+        if (!streq(name, d->name))
+                return -EINVAL;
 
         /* "NAME/attribute" relative to /sys/bus/pci/devices: one lookup per attribute, no
          * per-device handle to open and close (the generator runs on every boot). */

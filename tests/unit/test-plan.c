@@ -1158,6 +1158,28 @@ static void test_node_names(void **state) {
         assert_int_equal(system(cmd), 0);
 }
 
+/* Found by fuzz/fuzz-inventory too: a "00:06.0" or "0000:00:0A.0" entry was read through the
+ * attributes of 0000:00:06.0 or 0000:00:0a.0, so a device could be listed twice. */
+static void test_device_names(void **state) {
+        static const char *const names[] = { "0000:00:06.0", "00:06.0", "0000:00:0A.0", "0000:00:0a.0" };
+        char root[] = "/tmp/nestvirt-test-plan-XXXXXX";
+        assert_non_null(mkdtemp(root));
+        for (size_t i = 0; i < ELEMENTSOF(names); i++) {
+                _cleanup_(freep) char *p = strjoin("/sys/bus/pci/devices/", names[i], "/modalias");
+                put_file(root, p, "pci:v000010DEd00002330sv000010DEsd000016C1bc03sc02i00\n");
+        }
+
+        Inventory inv;
+        assert_int_equal(inventory_load(root, INVENTORY_DETAILS, &inv), 0);
+        assert_int_equal(inv.n_devices, 2);
+        assert_string_equal(inv.devices[0].name, "0000:00:06.0");
+        assert_string_equal(inv.devices[1].name, "0000:00:0a.0");
+        inventory_done(&inv);
+
+        _cleanup_(freep) char *cmd = strjoin("rm -rf ", root);
+        assert_int_equal(system(cmd), 0);
+}
+
 /* ---- captured sysfs fixtures ---- */
 
 static char *fixture(const char *name) {
@@ -1359,6 +1381,7 @@ int main(void) {
                 cmocka_unit_test(test_invalid_config_vm_takes_nothing),
                 cmocka_unit_test(test_empty_inventory),
                 cmocka_unit_test(test_node_names),
+                cmocka_unit_test(test_device_names),
                 cmocka_unit_test(test_fixture_virtio_2node_4dev),
                 cmocka_unit_test(test_fixture_intel_8gpu_2node),
         };
