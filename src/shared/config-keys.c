@@ -116,6 +116,13 @@ int host_apply_key(Config *c, Location where, const char *key, const char *value
         } else if (streq(key, "Hypervisor")) {
                 if (!*value)
                         value = DEFAULT_HYPERVISOR;
+                /* systemd refuses an executable path with quotes or backslashes in it. */
+                if (strpbrk(value, "\"'\\")) {
+                        bad_value(c, NULL, where, key, value,
+                                  "systemd cannot run a program whose path contains quotes or backslashes; "
+                                  "install or link it under a plain path");
+                        return 0;
+                }
                 int r = set_path(c, NULL, &h->hypervisor, where, key, value);
                 if (r == -ENOMEM)
                         return r;
@@ -141,15 +148,18 @@ static int parse_disk(Config *c, VmConfig *vm, Location where, const char *value
         /* PATH[,readonly]: a final ",word" without a slash is an option, not part of the path. */
         char *comma = strrchr(path, ',');
         if (comma && !strchr(comma, '/')) {
-                if (!streq(comma + 1, "readonly")) {
+                const char *option = strstrip(comma + 1);
+                if (!streq(option, "readonly")) {
                         char why[128];
-                        snprintf(why, sizeof why, "unknown disk option '%s'; the only option is readonly",
-                                 comma + 1);
+                        snprintf(why, sizeof why, "unknown disk option '%s'; the only option is readonly", option);
                         bad_value(c, vm, where, "Disk", value, why);
                         return -EINVAL;
                 }
                 readonly = true;
                 *comma = 0;
+                /* "PATH ,readonly": the blank belongs to neither (Cloud Hypervisor would trim it). */
+                for (size_t n = strlen(path); n > 0 && (path[n - 1] == ' ' || path[n - 1] == '\t'); n--)
+                        path[n - 1] = 0;
         }
         if (!path_is_normalized_absolute(path)) {
                 bad_value(c, vm, where, "Disk", value,
@@ -296,6 +306,37 @@ static int vm_apply_key_internal(Config *c, VmConfig *vm, Location where, const 
                         bad_value(c, vm, where, key, value, reason ?: "contains control characters; remove them");
                         return -EINVAL;
                 }
+                if (words && words[0] && words[0][0] != '-') {
+                        bad_value(c, vm, where, key, value,
+                                  "must start with a Cloud Hypervisor option such as --rng; a bare word would be "
+                                  "taken as a stray argument");
+                        return -EINVAL;
+                }
+                /* Cloud Hypervisor refuses these twice; nestvirt writes them from the keys. */
+                static const struct {
+                        const char *option, *key;
+                } owned[] = {
+                        { "--api-socket", NULL },     { "--cpus", "CPUs= and CPUAffinity=" },
+                        { "--memory", "Memory=" },    { "--memory-zone", "Memory= and NUMANode=" },
+                        { "--kernel", "Kernel=" },    { "--firmware", "Firmware=" },
+                        { "--initramfs", "Initramfs=" }, { "--cmdline", "Cmdline=" },
+                        { "--serial", "Serial=" },    { "--console", NULL },
+                };
+                for (size_t i = 0; words && words[i]; i++)
+                        for (size_t j = 0; j < ELEMENTSOF(owned); j++) {
+                                size_t n = strlen(owned[j].option);
+                                if (strncmp(words[i], owned[j].option, n) != 0 || (words[i][n] && words[i][n] != '='))
+                                        continue;
+                                char why[192];
+                                if (owned[j].key)
+                                        snprintf(why, sizeof why, "repeats %s, which nestvirt writes from %s; set it there",
+                                                 owned[j].option, owned[j].key);
+                                else
+                                        snprintf(why, sizeof why, "repeats %s, which nestvirt manages; remove it",
+                                                 owned[j].option);
+                                bad_value(c, vm, where, key, value, why);
+                                return -EINVAL;
+                        }
                 return set_setting(&vm->extra_arguments, where, value);
         } else
                 return -ENOENT;

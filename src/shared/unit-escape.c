@@ -71,7 +71,8 @@ void unit_append_exec_argv(StringBuffer *b, char * const *argv) {
         for (size_t i = 0; argv && argv[i]; i++) {
                 if (i > 0)
                         sb_append_char(b, ' ');
-                unit_append_exec_word(b, argv[i]);
+                /* systemd never expands $ in the program's path, so "$$" would stay doubled there. */
+                append_word(b, argv[i], i > 0);
         }
 }
 

@@ -112,9 +112,19 @@ int vm_command_build(const Plan *plan, size_t vm, const char *root, char ***ret)
                 { "--cmdline", &c->cmdline },
         };
         for (size_t i = 0; i < ELEMENTSOF(plain); i++) {
-                if (!plain[i].s->value)
+                const char *v = plain[i].s->value;
+                if (!v)
                         continue;
-                sb_append(&b, plain[i].s->value);
+                /* A value starting with '-' would be read as the next option: join it. */
+                if (v[0] == '-') {
+                        _cleanup_(freep) char *joined = strjoin(plain[i].option, "=", v);
+                        if (!joined)
+                                return -ENOMEM;
+                        if ((r = strv_extend(&argv, joined)) < 0)
+                                return r;
+                        continue;
+                }
+                sb_append(&b, v);
                 if ((r = push_option(&argv, plain[i].option, &b)) < 0)
                         return r;
         }

@@ -353,6 +353,14 @@ static void test_bad_disk(void **state) {
         assert_string_equal(c.vms[0].disks[1].path, "/dir,with,commas/b.qcow2");
         assert_false(c.vms[0].disks[1].readonly);
         config_done(&c);
+
+        /* Blanks around the comma belong to neither part. */
+        parse(&c, BASE_VM "Disk=/a.raw ,readonly\nDisk=/b.raw, readonly\n", true);
+        assert_int_equal(c.diagnostics.n, 0);
+        assert_string_equal(c.vms[0].disks[0].path, "/a.raw");
+        assert_string_equal(c.vms[0].disks[1].path, "/b.raw");
+        assert_true(c.vms[0].disks[1].readonly);
+        config_done(&c);
 }
 
 /* Other values, one table: a line appended to a valid VM or [Host], and what the error says. */
@@ -370,12 +378,17 @@ static void test_bad_values(void **state) {
                 { "Autostart=maybe", "yes or no" },
                 { "Restart=sometimes", "no, on-failure or always" },
                 { "ExtraArguments=--foo \"bar", "unbalanced quote" },
+                { "ExtraArguments=--serial pty", "repeats --serial, which nestvirt writes from Serial=" },
+                { "ExtraArguments=--rng src=/dev/urandom --cpus=boot=4", "repeats --cpus" },
+                { "ExtraArguments=--console=off", "repeats --console, which nestvirt manages" },
+                { "ExtraArguments=%h --rng", "must start with a Cloud Hypervisor option" },
         }, host[] = {
                 { "Hugepages=lots", "NODE:COUNT" },
                 { "Hugepages=0:4,0:2", "node 0 is given twice" },
                 { "HugepagesExtra=-1", "count of 1 GiB pages" },
                 { "UnsafeInterrupts=maybe", "auto, yes or no" },
                 { "Passthrough=nvidia", "vendor:device" },
+                { "Hypervisor=/opt/\"ch\"/cloud-hypervisor", "quotes or backslashes" },
         };
         for (size_t i = 0; i < ELEMENTSOF(vm); i++) {
                 _cleanup_(freep) char *text = strjoin(BASE_VM, vm[i].line, "\n");

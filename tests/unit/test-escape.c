@@ -188,6 +188,13 @@ static void test_exec_argv(void **state) {
         for (size_t i = 0; i < 6; i++)
                 assert_string_equal(back[i], argv[i]);
 
+        /* The program's path gets no "$$": systemd does not expand variables there. */
+        char *dollar[] = { (char *) "/opt/ch$1/ch", (char *) "$1", NULL };
+        StringBuffer d = {};
+        unit_append_exec_argv(&d, dollar);
+        _cleanup_(freep) char *dline = sb_steal(&d);
+        assert_string_equal(dline, "/opt/ch$1/ch $$1");
+
         /* An empty argv writes nothing. */
         StringBuffer e = {};
         unit_append_exec_argv(&e, NULL);
@@ -551,6 +558,28 @@ static void test_vm_command_options(void **state) {
         config_done(&c);
 }
 
+/* A kernel command line starting with '-' must not look like the next option to Cloud Hypervisor. */
+static void test_vm_command_dash_cmdline(void **state) {
+        static const char conf[] =
+                "[VM dash]\n"
+                "Memory=1G\n"
+                "Kernel=/vmlinux\n"
+                "Cmdline=-v console=ttyS0\n";
+        Config c;
+        config_init(&c);
+        assert_int_equal(config_parse_buffer(&c, "/etc/nestvirt.conf", conf, true), 0);
+        config_finish(&c);
+        Inventory inv = {};
+        Plan plan;
+        assert_int_equal(plan_build(&c, &inv, &plan), 0);
+        _cleanup_(strv_freep) char **argv = NULL;
+        assert_int_equal(vm_command_build(&plan, 0, "/nonexistent", &argv), 0);
+        assert_true(strv_contains(argv, "--cmdline=-v console=ttyS0"));
+        assert_false(strv_contains(argv, "--cmdline"));
+        plan_done(&plan);
+        config_done(&c);
+}
+
 static void test_tap_and_mac(void **state) {
         VmConfig vm = { .name = (char *) "train0" };
         _cleanup_(freep) char *t1 = vm_tap_name(&vm);
@@ -587,6 +616,7 @@ int main(void) {
                 cmocka_unit_test(test_ch_quote_value),
                 cmocka_unit_test(test_vm_command_build),
                 cmocka_unit_test(test_vm_command_options),
+                cmocka_unit_test(test_vm_command_dash_cmdline),
                 cmocka_unit_test(test_tap_and_mac),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
