@@ -1,5 +1,6 @@
 #!/bin/bash
-# Every test: unit (cmocka), golden generator trees, CLI, in a normal build and again
+# Every test: unit (cmocka), golden generator trees, CLI, grammar, man pages, completion, the
+# package and the boot lab in a normal build, then the ones that run this build's C code again
 # under AddressSanitizer + UBSan. Ends with one line "N passed, N failed".
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -26,8 +27,10 @@ run_build build || status=1
 # Leaks and undefined behaviour fail the test that hits them.
 export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:strict_string_checks=1
 export UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
-# The boot lab runs real kernels under QEMU: once is enough, and its guests are not ours to sanitize.
-MESON_TEST_ARGS+=(--no-suite lab)
+# The boot lab runs real kernels under QEMU, and the package and image tests build their own copies:
+# once is enough, and none of them runs code of this build that a sanitizer could watch
+# (valgrind cannot run sanitized binaries).
+MESON_TEST_ARGS+=(--no-suite lab --no-suite package --no-suite image --no-suite valgrind)
 run_build build-asan -Db_sanitize=address,undefined -Db_lundef=false || status=1
 
 python3 - build build-asan <<'PY'
