@@ -120,6 +120,12 @@ int conf_parse_buffer(const char *file, const char *data, size_t size, ConfSecti
                         pending.data[0] = 0;
         }
 
+        /* Comment lines after a continuation, up to the end of the file: what the continuation
+         * collected still counts, as if the comments were not there. */
+        if (r >= 0 && pending.length > 0)
+                r = pending.oom ? -ENOMEM : parse_line(file, start_line, pending.data, &in_section,
+                                                       on_section, on_item, userdata, d);
+
         sb_done(&pending);
         return r;
 }

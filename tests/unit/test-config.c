@@ -498,6 +498,18 @@ static void test_continuation(void **state) {
         assert_string_equal(c.vms[0].cmdline.value, "quiet");
         config_done(&c);
 
+        /* So does one followed only by comments (found by fuzz/fuzz-config: the assignment was
+         * lost, so appending a comment to a file changed its meaning). */
+        parse(&c, "[VM a]\nMemory=4G\nKernel=/k\nCmdline=quiet \\\n# a comment\n  ; another\n", true);
+        assert_int_equal(c.diagnostics.n, 0);
+        assert_non_null(c.vms[0].cmdline.value);
+        assert_string_equal(c.vms[0].cmdline.value, "quiet");
+        assert_int_equal(c.vms[0].cmdline.where.line, 4);
+        config_done(&c);
+        parse(&c, "[VM a]\nMemory=4G\nKernel=/k\nCPUs=0 \\\n#\n", true);
+        check_diag(&c, DIAG_ERROR, 4, "CPUs=0");
+        config_done(&c);
+
         /* CRLF line endings. */
         parse(&c, "[VM a]\r\nMemory=4G\r\nKernel=/k\r\nCmdline=a\\\r\nb\r\nCPUs=x\r\n", true);
         assert_string_equal(c.vms[0].cmdline.value, "a b");
