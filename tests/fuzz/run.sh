@@ -81,7 +81,7 @@ for t in $targets; do
         saved=$(sed -n 's/.*Test unit written to \(.*\)$/\1/p' "$log" | tail -n 1)
         echo "fuzz $t: FAILED (exit $rc) after ${runs:-?} runs, ${cov:-cov: ? ft: ?}; input: ${saved:-none saved}; log: $log"
         # What the target said about a broken property, then the sanitizer's report.
-        grep -E -m 1 -B 12 -A 14 'ERROR: |runtime error' "$log" | grep -Ev '^#[0-9]+ |^\s*$' | head -n 30 |
+        grep -E -m 1 -B 12 -A 14 'ERROR: |runtime error' "$log" | grep -Ev '^#[0-9]+\s|^\s*$' | head -n 30 |
                 sed 's/^/#   /'
         [ -n "$saved" ] && echo "#   reproduce: $build/fuzz/fuzz-$t $saved"
 done
