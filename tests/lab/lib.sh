@@ -85,19 +85,27 @@ lab_kernel() {
     K_VIRTIO_IOMMU=$(sed -n 's/^VIRTIO_IOMMU=//p' <<<"$kinfo")
 }
 
-# lab_tool_bin NAME: the lab's tests/lab/NAME.c, statically linked: from the build
-# directory when meson built it, else compiled here (cached by source hash). Sets LAB_TOOL.
+# lab_tool_bin NAME: the lab's tests/lab/NAME.c (with its NAME-*.c and NAME.h, if any),
+# statically linked: from the build directory when meson built it after the last change
+# of its sources, else compiled here (cached by source hash). Sets LAB_TOOL.
 lab_tool_bin() {
-    local name=$1 h out
-    if [ -x "$LAB_BUILD/tests/lab/$name" ] && [ "$LAB_BUILD/tests/lab/$name" -nt "$LAB_HERE/$name.c" ]; then
-        LAB_TOOL=$LAB_BUILD/tests/lab/$name
+    local name=$1 h out f built=$LAB_BUILD/tests/lab/$1 srcs=() cfiles=() fresh=1
+    for f in "$LAB_HERE/$name.c" "$LAB_HERE/$name"-*.c "$LAB_HERE/$name.h"; do
+        [ -e "$f" ] || continue
+        srcs+=("$f")
+        [ "${f%.c}" = "$f" ] || cfiles+=("$f")
+        [ "$built" -nt "$f" ] || fresh=0
+    done
+    if [ -x "$built" ] && [ $fresh = 1 ]; then
+        LAB_TOOL=$built
         return 0
     fi
-    h=$(sha256sum < "$LAB_HERE/$name.c" | cut -c1-16)
+    h=$(cat "${srcs[@]}" | sha256sum | cut -c1-16)
     out=$LAB_CACHE/tools/$name-$h
     if [ ! -x "$out" ]; then
         mkdir -p "$LAB_CACHE/tools"
-        cc -static -O2 -Wall -Wextra -Werror -o "$out.tmp.$$" "$LAB_HERE/$name.c" || lab_die "cannot build $name"
+        cc -static -O2 -Wall -Wextra -Werror -D_GNU_SOURCE -o "$out.tmp.$$" "${cfiles[@]}" ||
+            lab_die "cannot build $name"
         mv "$out.tmp.$$" "$out"
     fi
     LAB_TOOL=$out
