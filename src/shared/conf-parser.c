@@ -53,15 +53,33 @@ static int parse_line(const char *file, unsigned line, char *l, bool *in_section
         return on_item(userdata, where, key, value);
 }
 
+/* The first byte no text file has: NUL or a control character other than white space. */
+static const char *find_binary(const char *data, size_t size) {
+        for (const char *p = data; p < data + size; p++) {
+                unsigned char c = *p;
+                if ((c < 0x20 && !isspace(c)) || c == 0x7f)
+                        return p;
+        }
+        return NULL;
+}
+
 int conf_parse_buffer(const char *file, const char *data, size_t size, ConfSectionCallback on_section,
                       ConfItemCallback on_item, void *userdata, Diagnostics *d) {
-        const char *nul = memchr(data, 0, size);
-        if (nul) {
-                unsigned nul_line = 1;   /* every error names FILE:LINE: the line of the first NUL */
-                for (const char *q = data; q < nul; q++)
-                        nul_line += *q == '\n';
-                diag_add(d, DIAG_ERROR, (Location) { file, nul_line }, NULL, NULL,
-                         "contains NUL bytes, it is not a text file; replace it with a valid config");
+        /* Binary data gets one line for the file, not one error per "line" of garbage: those
+         * would echo the bytes, which the journal stores as an unreadable blob, and /dev/kmsg
+         * drops all but the first ten. */
+        const char *bad = find_binary(data, size);
+        if (bad) {
+                unsigned bad_line = 1;   /* every error names FILE:LINE: the line of the first such byte */
+                for (const char *q = data; q < bad; q++)
+                        bad_line += *q == '\n';
+                if (*bad == 0)
+                        diag_add(d, DIAG_ERROR, (Location) { file, bad_line }, NULL, NULL,
+                                 "contains NUL bytes, it is not a text file; replace it with a valid config");
+                else
+                        diag_add(d, DIAG_ERROR, (Location) { file, bad_line }, NULL, NULL,
+                                 "contains binary data (byte 0x%02x), it is not a text file; replace it with a "
+                                 "valid config", (unsigned char) *bad);
                 return 0;
         }
 

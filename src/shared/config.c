@@ -282,6 +282,14 @@ static int load_one(Config *c, const char *logical, const char *real, const Conf
         if (!f)
                 return -ENOMEM;
         c->digest = fnv1a(fnv1a(c->digest, logical, strlen(logical) + 1), data, size);
+        /* Not even a comment: more likely truncated than meant (the shipped file has comments). */
+        size_t blank = 0;
+        while (blank < size && isspace((unsigned char) data[blank]))
+                blank++;
+        if (blank == size)
+                diag_add(&c->diagnostics, DIAG_WARNING, (Location) { f, 0 }, NULL, NULL,
+                         "empty, it configures nothing; write [Host] or [VM NAME] sections into it (to mask a "
+                         "drop-in of the same name, make it a link to /dev/null instead)");
         ParseState s = { .config = c, .strict = o->strict };
         return conf_parse_buffer(f, data, size, on_section, on_item, &s, &c->diagnostics);
 }

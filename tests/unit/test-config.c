@@ -730,9 +730,67 @@ static void test_nul_bytes(void **state) {
         assert_int_equal(unlink(path), 0);
 }
 
+/* load_file DATA SIZE: config_load of a file holding exactly those bytes. */
+static void load_file(Config *c, char *path, const char *data, size_t size) {
+        int fd = mkstemp(path);
+        assert_true(fd >= 0);
+        assert_int_equal(write(fd, data, size), (ssize_t) size);
+        assert_int_equal(fchmod(fd, 0644), 0);
+        close(fd);
+        ConfigLoadOptions o = { .single_file = path, .strict = true };
+        assert_int_equal(config_load(&o, c), 0);
+        assert_int_equal(unlink(path), 0);
+}
+
+/* Binary garbage without a NUL: one error at the line of the first control byte, not one per
+ * "line" of garbage echoing the bytes (the boot lab's scenario 12 found 18 such errors). */
+static void test_binary_garbage(void **state) {
+        char path[] = "/tmp/nestvirt-test-bin-XXXXXX";
+        static const char data[] = "[VM a]\nMemory=4G\n\x8f\xa3=\x1b[1m\xff\nKernel=/k\n\x01\x02\n";
+        Config c;
+        load_file(&c, path, data, sizeof data - 1);
+        const Diagnostic *d = find_diag(&c, "contains binary data (byte 0x1b), it is not a text file");
+        assert_int_equal(d->level, DIAG_ERROR);
+        assert_int_equal(d->where.line, 3);
+        assert_int_equal(c.diagnostics.n, 1);   /* that one line, nothing about the bytes themselves */
+        assert_int_equal(c.n_vms, 0);
+        config_done(&c);
+
+        /* White space is text: tab, CR LF, form feed. */
+        char path2[] = "/tmp/nestvirt-test-bin-XXXXXX";
+        static const char text[] = "[VM a]\r\n\tMemory=4G\r\n\fKernel=/k\n";
+        load_file(&c, path2, text, sizeof text - 1);
+        assert_int_equal(c.diagnostics.n, 0);
+        assert_int_equal(c.n_vms, 1);
+        config_done(&c);
+}
+
+/* An empty file (or white space only) says so; one with only comments (the shipped one) does not. */
+static void test_empty_file(void **state) {
+        static const char *const empty[] = { "", "\n\n  \t\n" };
+        for (size_t i = 0; i < ELEMENTSOF(empty); i++) {
+                char path[] = "/tmp/nestvirt-test-empty-XXXXXX";
+                Config c;
+                load_file(&c, path, empty[i], strlen(empty[i]));
+                const Diagnostic *d = find_diag(&c, "empty, it configures nothing");
+                assert_int_equal(d->level, DIAG_WARNING);
+                assert_string_equal(d->where.file, path);
+                assert_int_equal(c.diagnostics.n, 1);
+                config_done(&c);
+        }
+        char path[] = "/tmp/nestvirt-test-empty-XXXXXX";
+        static const char comments[] = "# nestvirt.conf(5)\n;[VM train0]\n";
+        Config c;
+        load_file(&c, path, comments, sizeof comments - 1);
+        assert_int_equal(c.diagnostics.n, 0);
+        config_done(&c);
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_minimal_vm_and_defaults),
+                cmocka_unit_test(test_binary_garbage),
+                cmocka_unit_test(test_empty_file),
                 cmocka_unit_test(test_design_example),
                 cmocka_unit_test(test_unknown_section),
                 cmocka_unit_test(test_unknown_key),
