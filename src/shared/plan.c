@@ -252,13 +252,22 @@ static void take_ids(Planner *p, size_t vm) {
                                         total++;
                                         used += p->slots[d].owner >= 0 && p->slots[d].owner != (int) vm;
                                 }
-                        VM_ERROR(p, vm, m->where, NULL,
-                                 "Device=%s: %zu wanted, %zu free (this machine has %zu, %zu given to other VMs); "
-                                 "lower the count or free devices in other VMs",
-                                 what, (size_t) m->count, got + (total - used - got), total, used);
+                        if (total == 0)
+                                /* Another machine type, or the device is gone: say so, not "0 free". */
+                                VM_ERROR(p, vm, m->where, NULL,
+                                         "Device=%s: nothing on this machine matches %04x:%04x (%zu wanted); see "
+                                         "'nestvirt devices' for what it has, and fix or remove the line",
+                                         what, m->vendor, m->device, (size_t) m->count);
+                        else
+                                VM_ERROR(p, vm, m->where, NULL,
+                                         "Device=%s: %zu wanted, %zu free (this machine has %zu, %zu given to other "
+                                         "VMs); lower the count or free devices in other VMs",
+                                         what, (size_t) m->count, got + (total - used - got), total, used);
                 }
         }
 
+        if (undecided && !vp->valid)
+                vp->numa_node = -1;   /* never chosen; not the internal "undecided" */
         if (!undecided || !vp->valid)
                 return;
         /* No single node had them all: the devices span nodes, the admin must choose. */

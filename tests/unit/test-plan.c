@@ -437,9 +437,11 @@ static void test_shortage(void **state) {
         config(&c, "[VM a]\nMemory=1G\nKernel=/k\nDevice=10de:9999\n"
                    "[VM b]\nMemory=1G\nKernel=/k\nDevice=9a:00.0\n");
         plan(&c, &inv, &p);
-        d = find(&p, DIAG_ERROR, "1 wanted, 0 free");
+        d = find(&p, DIAG_ERROR, "Device=10de:9999: nothing on this machine matches 10de:9999 (1 wanted)");
         assert_string_equal(d->vm, "a");
+        assert_int_equal(d->where.line, 4);
         assert_false(vm(&p, "a")->valid);
+        assert_int_equal(vm(&p, "a")->numa_node, -1);   /* no node was chosen, and none leaks out */
         assert_true(vm(&p, "b")->valid);
         plan_done(&p);
         config_done(&c);
@@ -1106,7 +1108,7 @@ static void test_empty_inventory(void **state) {
         assert_false(inv.has_nodes);
         assert_null(inventory_find_device(&inv, a));
         plan(&c, &inv, &p);
-        find(&p, DIAG_ERROR, "1 wanted, 0 free");
+        find(&p, DIAG_ERROR, "nothing on this machine matches 10de:2330 (1 wanted)");
         assert_false(vm(&p, "a")->valid);
         plan_done(&p);
         inventory_done(&inv);
