@@ -5,6 +5,7 @@
 
 #include <inttypes.h>
 #include <sys/stat.h>
+#include <sys/utsname.h>
 
 #include "log.h"
 #include "nestvirt.h"
@@ -97,6 +98,21 @@ static void ensure_virtio_iommu(const Inventory *inv) {
                 }
 }
 
+/* A module that cannot be found: where it is missing decides what to do about it. */
+static int log_module_failure(int r, const char *module, const char *purpose) {
+        if (r != -ENOENT)
+                return log_error_errno(r, "Cannot load %s (%s): %m", module, purpose);
+        if (detect_initrd(arg_root))
+                return log_error_errno(r, "Cannot load %s (%s): it is not in this initramfs; rebuild the initramfs "
+                                       "with nestvirt's dracut module or initramfs-tools hook (dracut -f, or "
+                                       "update-initramfs -u). Until then nestvirt-vfio.service does it after "
+                                       "switch-root, if the root file system has the module", module, purpose);
+        struct utsname u;
+        return log_error_errno(r, "Cannot load %s (%s): kernel %s has no such module; install that kernel's "
+                               "modules, or boot a kernel that has it", module, purpose,
+                               uname(&u) >= 0 ? u.release : "(unknown)");
+}
+
 static int set_unsafe_interrupts(const char *module, const char *reason) {
         char rel[128], buf[8];
         snprintf(rel, sizeof rel, "/sys/module/%s/parameters/allow_unsafe_interrupts", module);
@@ -105,12 +121,15 @@ static int set_unsafe_interrupts(const char *module, const char *reason) {
                 return log_oom();
 
         int r;
-        if (access(param, F_OK) >= 0)
+        if (access(param, F_OK) >= 0) {
                 r = sysfs_write(param, "1");
-        else
+                if (r < 0)
+                        return log_error_errno(r, "Cannot enable %s allow_unsafe_interrupts: %m", module);
+        } else {
                 r = module_load(module, "allow_unsafe_interrupts=1");
-        if (r < 0)
-                return log_error_errno(r, "Cannot enable %s allow_unsafe_interrupts: %m", module);
+                if (r < 0)
+                        return log_module_failure(r, module, "to enable allow_unsafe_interrupts");
+        }
         if (sysfs_read(param, buf, sizeof buf) < 0 || !streq(buf, "Y"))
                 return log_error_errno(EIO, "%s allow_unsafe_interrupts did not stick (reads '%s')", module, buf);
         log_internal(LOG_WARNING, 0, MESSAGE_ID_UNSAFE_INTERRUPTS,
@@ -217,8 +236,7 @@ int verb_bind_vfio(int argc, char *argv[]) {
 
         int r = module_load("vfio_pci", NULL);
         if (r < 0) {
-                log_error_errno(r, "Cannot load vfio-pci: %m; is it in the initramfs (the nestvirt dracut module "
-                                "or initramfs-tools hook puts it there)?");
+                log_module_failure(r, "vfio_pci", "the driver of the claimed devices");
                 return EXIT_PROBLEMS;
         }
         for (size_t i = 0; todo[i]; i++)
