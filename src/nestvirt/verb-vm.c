@@ -61,15 +61,15 @@ static int load_vm(Context *ctx, const char *name, size_t *ret) {
 
 int verb_vm(int argc, char *argv[]) {
         static const char *const usage =
-                "Usage: nestvirt vm argv|preflight|prepare|wait-running NAME\n"
-                "       nestvirt vm stop NAME [MAIN_PID]\n";
+                "Usage: nestvirt vm argv|preflight|prepare NAME\n"
+                "       nestvirt vm wait-running|stop NAME [MAIN_PID]\n";
         if (argc < 3) {
                 fputs(usage, stderr);
                 return EXIT_USAGE;
         }
         const char *sub = argv[1], *name = argv[2];
-        bool stop = streq(sub, "stop");
-        if (stop ? argc > 4 : argc != 3) {
+        bool stop = streq(sub, "stop"), wait = streq(sub, "wait-running");
+        if (stop || wait ? argc > 4 : argc != 3) {
                 fputs(usage, stderr);
                 return EXIT_USAGE;
         }
@@ -79,17 +79,17 @@ int verb_vm(int argc, char *argv[]) {
         }
 
         /* These two act on a running VM and must work whatever became of the config. */
-        if (stop) {
+        if (stop || wait) {
                 /* systemd leaves $MAINPID unset, so no argument, once the main process exited. */
                 pid_t pid = 0;
                 if (argc == 4 && parse_pid(argv[3], &pid) < 0) {
-                        fprintf(stderr, "nestvirt vm stop: '%s' is not a process id\n", argv[3]);
+                        fprintf(stderr, "nestvirt vm %s: '%s' is not a process id\n", sub, argv[3]);
                         return EXIT_USAGE;
                 }
-                return vm_stop(name, pid, arg_timeout) < 0 ? EXIT_PROBLEMS : 0;
+                if (stop)
+                        return vm_stop(name, pid, arg_timeout) < 0 ? EXIT_PROBLEMS : 0;
+                return vm_wait_running(name, pid, arg_timeout) < 0 ? EXIT_PROBLEMS : 0;
         }
-        if (streq(sub, "wait-running"))
-                return vm_wait_running(name, arg_timeout) < 0 ? EXIT_PROBLEMS : 0;
 
         int (*run)(Context *, size_t);
         if (streq(sub, "argv"))

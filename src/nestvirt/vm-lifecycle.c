@@ -56,9 +56,29 @@ static const char *body_for_log(const char *body, char *buf, size_t size) {
         return buf;
 }
 
+/* A pidfd pins the process itself: the PID number could be reused while we wait. */
+static int pidfd_open_(pid_t pid) {
+#ifdef SYS_pidfd_open
+        return (int) syscall(SYS_pidfd_open, pid, 0);
+#else
+        errno = ENOSYS;
+        return -1;
+#endif
+}
+
 /* ---- vm wait-running ---- */
 
-int vm_wait_running(const char *name, unsigned timeout_sec) {
+/* Whether the process has exited (a zombie counts: it is systemd's child, not ours). */
+static bool process_exited(int pidfd, pid_t pid) {
+        if (pid <= 0)
+                return false;
+        if (pidfd < 0)
+                return kill(pid, 0) < 0 && errno == ESRCH;
+        struct pollfd p = { .fd = pidfd, .events = POLLIN };
+        return poll(&p, 1, 0) > 0;
+}
+
+int vm_wait_running(const char *name, pid_t main_pid, unsigned timeout_sec) {
         unsigned timeout = timeout_sec ?: WAIT_RUNNING_DEFAULT_SEC;
         char last[PATH_MAX + 128] = "", state[32], b[512];
         bool seen = false;      /* the socket existed at some point */
@@ -68,9 +88,15 @@ int vm_wait_running(const char *name, unsigned timeout_sec) {
         if (!path)
                 return log_oom();
 
+        _cleanup_(closep) int pidfd = main_pid > 0 ? pidfd_open_(main_pid) : -1;
         int64_t start = now_ms(), deadline = start + (int64_t) timeout * 1000;
         while (now_ms() < deadline) {
                 _cleanup_(ch_api_response_done) ChApiResponse resp = {};
+
+                /* A hypervisor that died will never answer: say so now, not at the timeout. */
+                if (process_exited(pidfd, main_pid))
+                        return log_error_errno(ESRCH, "VM %s: cloud-hypervisor (PID %d) exited before the VM was running (%s); see journalctl -u nestvirt-vm@%s for its error.",
+                                               name, (int) main_pid, last[0] ? last : "no answer yet", name);
 
                 /* The whole remaining time: CH answers only once its control loop runs, after
                  * guest memory is allocated and mapped, which takes a while for a big VM. */
@@ -124,15 +150,6 @@ int vm_wait_running(const char *name, unsigned timeout_sec) {
 
 /* ---- vm stop ---- */
 
-/* A pidfd pins the process itself: the PID number could be reused while we wait. */
-static int pidfd_open_(pid_t pid) {
-#ifdef SYS_pidfd_open
-        return (int) syscall(SYS_pidfd_open, pid, 0);
-#else
-        errno = ENOSYS;
-        return -1;
-#endif
-}
 
 /* Waits for the process to exit (or become a zombie: it is systemd's child, not ours).
  * Without a pidfd, polls kill(pid, 0). Returns 0 or -ETIMEDOUT. */

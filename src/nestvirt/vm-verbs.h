@@ -23,8 +23,9 @@ int vm_print_argv(Context *ctx, size_t vm);
 int vm_preflight(Context *ctx, size_t vm);
 /* vm prepare: removes a stale API socket and builds the cloud-init seed (CloudInit=). */
 int vm_prepare(Context *ctx, size_t vm);
-/* vm wait-running: polls GET /api/v1/vm.info until the VM is Running (the unit's readiness). */
-int vm_wait_running(const char *name, unsigned timeout_sec);
+/* vm wait-running: polls GET /api/v1/vm.info until the VM is Running (the unit's readiness);
+ * gives up at once when MAIN_PID (if > 0) exits. */
+int vm_wait_running(const char *name, pid_t main_pid, unsigned timeout_sec);
 /* vm stop: PUT /api/v1/vm.power-button, then waits for MAIN_PID to exit. Never loads the
  * config: a broken config must not keep a VM from shutting down cleanly. MAIN_PID 0: none
  * given ($MAINPID unset: the process exited already), nothing to do. */

@@ -44,6 +44,9 @@ int vm_unit_render(const Plan *plan, size_t vm, const char *root, char **ret) {
         if (c->network == NETWORK_TAP)
                 sb_append(&b, "After=network.target\n");
         sb_append(&b, "PartOf=" VMS_TARGET "\n");
+        /* A preflight failure is not cured by retrying every few seconds forever: after five
+         * failed starts in ten minutes the unit stays failed until someone looks. */
+        sb_append(&b, "StartLimitIntervalSec=10min\nStartLimitBurst=5\n");
 
         /* The VM name is [a-z0-9-]: it needs no escaping on these lines. */
         sb_append(&b, "\n[Service]\nType=exec\n");
@@ -60,7 +63,7 @@ int vm_unit_render(const Plan *plan, size_t vm, const char *root, char **ret) {
         /* Cloud Hypervisor has no sd_notify: the unit is up when the API says the VM runs.
          * Mapping guest memory for VFIO takes longer the more there is: allow a second per GiB. */
         unsigned wait_sec = 60 + (unsigned) MIN(c->memory_gib, (uint64_t) 4096);
-        sb_appendf(&b, "ExecStartPost=" NESTVIRT_BINARY " vm wait-running --timeout %u %s\n", wait_sec, c->name);
+        sb_appendf(&b, "ExecStartPost=" NESTVIRT_BINARY " vm wait-running --timeout %u %s $MAINPID\n", wait_sec, c->name);
         sb_appendf(&b, "TimeoutStartSec=%us\n", wait_sec + 30);
         /* SIGTERM is a hard power-off: press the ACPI power button and wait first. */
         sb_appendf(&b, "ExecStop=" NESTVIRT_BINARY " vm stop %s $MAINPID\n", c->name);

@@ -225,8 +225,10 @@ run vm stop vm1 1 2
 expect "stop: too many arguments: usage" 2 '^Usage: nestvirt vm'
 run vm stop Bad_Name 1
 expect "stop: a bad VM name is a usage error" 2 "'Bad_Name' is not a VM name"
-run vm wait-running vm1 extra
+run vm wait-running vm1 1 2
 expect "wait-running: too many arguments: usage" 2 '^Usage: nestvirt vm'
+run vm wait-running vm1 extra
+expect "wait-running: a PID that is not a number is a usage error" 2 "^nestvirt vm wait-running: 'extra' is not a process id$"
 
 # ---- vm wait-running ----
 
@@ -279,6 +281,15 @@ expect "wait-running: a VM in Shutdown state fails at once" 1 \
 took "wait-running: Shutdown: no waiting for the timeout" 0 2000
 check "wait-running: Shutdown: after the 3rd poll" test "$(count '^REQUEST')" = 3
 stop_server
+
+# The main process (the unit passes \$MAINPID) dies before the VM runs: no waiting for the timeout.
+sleep 0.3 &
+dying=$!
+run vm wait-running vm1 "$dying" --timeout 5
+expect "wait-running: the hypervisor exits: fails at once saying so" 1 \
+        "^VM vm1: cloud-hypervisor \(PID $dying\) exited before the VM was running \(the API socket $sock never appeared: is cloud-hypervisor running\?\); see journalctl -u nestvirt-vm@vm1 for its error\.$"
+took "wait-running: ... soon after the exit, not at the 5 s timeout" 200 2000
+wait "$dying" 2>/dev/null
 
 run vm wait-running vm1 --timeout 1
 expect "wait-running: no socket: times out saying it never appeared" 1 \
