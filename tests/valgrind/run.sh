@@ -77,16 +77,15 @@ chmod 0755 "$img/usr/local/bin/cloud-hypervisor"
 : > "$img/var/lib/cloud-hypervisor/vmlinux"
 truncate -s 8M "$img/var/lib/nestvirt/train0/root.raw"
 printf 'label: dos\n,,83\n' | sfdisk -q "$img/var/lib/nestvirt/train0/root.raw" > /dev/null
-if eval "$("$src/tests/lab/fetch-kernel.sh" bookworm "${NESTVIRT_LAB_CACHE:-$src/build-lab/cache}" 2> "$work/fetch.log")"; then
+good='^OK: 0 errors, 0 warnings'
+if kernel=$("$src/tests/lab/fetch-kernel.sh" bookworm "${NESTVIRT_LAB_CACHE:-$src/build-lab/cache}" 2> "$work/fetch.log") &&
+   eval "$kernel" && [ -d "${MODULES:-}" ]; then
         mkdir -p "$img/lib/modules"
         cp -a "$MODULES" "$img/lib/modules/"
-        good='^OK: 0 errors'
-        good_rc=0
 else
-        echo "# no Debian kernel (fetch-kernel.sh failed); check runs without modules:"
+        echo "# no Debian kernel (fetch-kernel.sh failed); check runs without modules (libkmod unused):"
         sed 's/^/#   /' "$work/fetch.log"
-        good='no kernel|FAILED'
-        good_rc=1
+        good='^OK: 0 errors, 1 warning'
 fi
 cat > "$img/etc/nestvirt.conf" <<'CONF'
 [Host]
@@ -103,11 +102,11 @@ Network=tap
 CONF
 chmod 0644 "$img/etc/nestvirt.conf"
 
-if vg "check --root on a complete image" "$good_rc" "$nestvirt" check --root "$img" &&
+if vg "check --root on a complete image" 0 "$nestvirt" check --root "$img" &&
    ! grep -Eq "$good" "$work/out"; then
         not_ok "check --root on a complete image says /$good/" "$(head -n 20 "$work/out")"
 fi
-vg "check --root --json on a complete image" "$good_rc" "$nestvirt" check --root "$img" --json
+vg "check --root --json on a complete image" 0 "$nestvirt" check --root "$img" --json
 
 # Every kind of config error at once: the error paths free what they allocated too.
 cp -a "$img" "$work/bad"
