@@ -33,10 +33,22 @@ export UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
 MESON_TEST_ARGS+=(--no-suite lab --no-suite package --no-suite image --no-suite valgrind)
 run_build build-asan -Db_sanitize=address,undefined -Db_lundef=false || status=1
 
-python3 - build build-asan <<'PY'
+# libFuzzer (clang, ASan + UBSan): each target a minute; a crash fails the run. Its own build dir.
+# (TEST_SUITE=NAME runs one meson suite and no fuzzing.)
+fuzz_result=SKIP
+if [ -z "${TEST_SUITE:-}" ]; then
+        fuzz_result=OK
+        tests/fuzz/run.sh build-fuzz "${FUZZ_SECONDS:-60}" || { fuzz_result=FAIL; status=1; }
+fi
+
+python3 - "$fuzz_result" build build-asan <<'PY'
 import json, sys
 passed = failed = 0
-for d in sys.argv[1:]:
+if sys.argv[1] == "OK":
+    passed += 1
+elif sys.argv[1] == "FAIL":
+    failed += 1
+for d in sys.argv[2:]:
     try:
         lines = open(f"{d}/meson-logs/testlog.json").read().splitlines()
     except OSError:
