@@ -6,6 +6,7 @@
 #include <inttypes.h>
 #include <sys/stat.h>
 #include <sys/utsname.h>
+#include <time.h>
 
 #include "log.h"
 #include "nestvirt.h"
@@ -61,6 +62,12 @@ static int override_and_unbind(const char *address) {
                 if (!unbind)
                         return log_oom();
                 r = sysfs_write(unbind, address);
+                if (r == -ENOENT || r == -ENODEV) {
+                        /* Unbound by someone else in between (another run at the same time): done all the same. */
+                        _cleanup_(freep) char *now = NULL;
+                        if (current_driver(address, &now) >= 0 && (!now || streq(now, VFIO_DRIVER)))
+                                return 0;
+                }
                 if (r < 0)
                         return log_error_errno(r, "%s: cannot unbind it from %s: %m", address, driver);
                 log_info("%s: unbound from %s.", address, driver);
@@ -79,6 +86,19 @@ static int probe(const char *address) {
         if (r < 0)
                 return log_error_errno(r, "%s: vfio-pci did not take it (drivers_probe: %m); see the kernel log", address);
         return 0;
+}
+
+/* The kernel removes a device's driver link before the driver's remove() runs, and
+ * drivers_probe does nothing until that unbind is over: a device another run is unbinding at
+ * the same moment looks free, yet stays unbound after our probe. Probe it again for a while
+ * (2 s, as long as the wait for /dev/vfio/N) before calling that a failure. */
+static void await_driver(const char *address, char **driver) {
+        _cleanup_(freep) char *p = path_under_root(arg_root, "/sys/bus/pci/drivers_probe");
+        for (unsigned waited = 0; !*driver && p && waited < 2000; waited += 100) {
+                nanosleep(&(struct timespec) { .tv_nsec = 100 * 1000 * 1000 }, NULL);
+                (void) sysfs_write(p, address);
+                (void) current_driver(address, driver);
+        }
 }
 
 /* virtio-iommu is a module in distribution kernels and coldplug has not loaded it yet: without
@@ -277,6 +297,8 @@ int verb_bind_vfio(int argc, char *argv[]) {
         for (size_t i = 0; todo[i]; i++) {
                 _cleanup_(freep) char *driver = NULL;
                 (void) current_driver(todo[i], &driver);
+                if (!driver)
+                        await_driver(todo[i], &driver);
                 int g = current_group(todo[i]);
                 if (!streq_ptr(driver, VFIO_DRIVER)) {
                         log_error("%s: not bound to vfio-pci (driver: %s); see the kernel log (dmesg) for why vfio-pci "

@@ -529,9 +529,10 @@ static void plan_pages(Planner *p) {
         uint64_t total = plan_pages_total(plan);
         if (total > 0 && (p->inv->has_nodes || p->inv->has_pci) && !p->inv->gigantic_pages)
                 diag_add(&plan->diagnostics, DIAG_ERROR, h->hugepages_where, NULL, NULL,
-                         "%" PRIu64 " pages of 1 GiB are wanted, but this kernel offers no 1 GiB pages "
+                         "%" PRIu64 " page%s of 1 GiB %s wanted, but this kernel offers no 1 GiB pages "
                          "(/sys/kernel/mm/hugepages/hugepages-1048576kB is missing): the CPU needs the pdpe1gb "
-                         "flag (give the cloud VM a CPU model that has it)", total);
+                         "flag (give the cloud VM a CPU model that has it)", total, total == 1 ? "" : "s",
+                         total == 1 ? "is" : "are");
 
         for (size_t i = 0; i < plan->n_pages; i++) {
                 const NumaNode *n = inventory_find_node(p->inv, plan->pages[i].node);

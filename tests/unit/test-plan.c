@@ -823,8 +823,14 @@ static void test_no_gigantic_pages(void **state) {
 
         config(&c, "[VM a]\nMemory=4G\nKernel=/k\n");
         plan(&c, &inv, &p);
-        const Diagnostic *d = find(&p, DIAG_ERROR, "no 1 GiB pages");
+        const Diagnostic *d = find(&p, DIAG_ERROR, "4 pages of 1 GiB are wanted, but this kernel offers no 1 GiB pages");
         assert_non_null(strstr(d->message, "pdpe1gb"));
+        plan_done(&p);
+        config_done(&c);
+
+        config(&c, "[VM a]\nMemory=1G\nKernel=/k\n");
+        plan(&c, &inv, &p);
+        find(&p, DIAG_ERROR, "1 page of 1 GiB is wanted, but");
         plan_done(&p);
         config_done(&c);
 
