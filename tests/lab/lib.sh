@@ -148,6 +148,14 @@ lab_overlay() {
     mv "$LAB_OVERLAY.tmp.$$" "$LAB_OVERLAY"
 }
 
+# lab_cpio DIR OUT: DIR as one more archive for lab_boot (LAB_EXTRA_CPIO=(OUT)), owners
+# and modes as they are in DIR (the kernel unpacks it over the image: an entry replaces
+# a file of the same path, even one of another type). Fault scenarios (11-16) use it to
+# put broken configurations and their report parts into an image without rebuilding it.
+lab_cpio() {
+    (cd "$1" && find . | LC_ALL=C sort | cpio -o -H newc --quiet) | gzip -1 > "$2" || lab_die "cpio of $1 failed"
+}
+
 # Images are cached by their inputs (the staged build among them), so every
 # change to nestvirt makes new ones: drop those unused for a day.
 lab_prune() {
