@@ -33,7 +33,8 @@ fixture=$(cat "$case_dir/fixture")
 cp -a "$src_dir/tests/fixtures/$fixture/." "$root/"
 [ -d "$case_dir/root" ] && cp -a "$case_dir/root/." "$root/"
 # git does not keep ownership or group/other write bits: make them what an image has.
-find "$root/etc" "$root/run" "$root/usr" -name '*.conf' -exec chmod 0644 {} + 2>/dev/null || true
+# -type f: chmod follows a masking symlink and would make /dev/null 0644.
+find "$root/etc" "$root/run" "$root/usr" -type f -name '*.conf' -exec chmod 0644 {} + 2>/dev/null || true
 [ -f "$case_dir/mode" ] && while read -r mode file; do chmod "$mode" "$root/$file"; done < "$case_dir/mode"
 
 cmdline=""

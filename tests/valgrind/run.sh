@@ -52,7 +52,8 @@ for case_dir in "$src"/tests/golden/cases/*/; do
         mkdir -p "$root" "$out/normal" "$out/early" "$out/late"
         cp -a "$src/tests/fixtures/$(cat "$case_dir/fixture")/." "$root/"
         [ -d "$case_dir/root" ] && cp -a "$case_dir/root/." "$root/"
-        find "$root/etc" "$root/run" "$root/usr" -name '*.conf' -exec chmod 0644 {} + 2>/dev/null
+        # -type f: chmod follows a masking symlink and would make /dev/null 0644.
+        find "$root/etc" "$root/run" "$root/usr" -type f -name '*.conf' -exec chmod 0644 {} + 2>/dev/null
         [ -f "$case_dir/mode" ] && while read -r mode file; do chmod "$mode" "$root/$file"; done < "$case_dir/mode"
         cmdline=""
         [ -f "$case_dir/cmdline" ] && cmdline=$(cat "$case_dir/cmdline")
