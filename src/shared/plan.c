@@ -4,29 +4,7 @@
 #include "plan.h"
 #include "util.h"
 
-#define UNCLAIMED (-2)
-#define HOST (-1)
-
-typedef struct Slot {
-        int owner;           /* UNCLAIMED, HOST, or a VM index */
-        ClaimReason reason;
-        Location where;
-        size_t sibling_of;
-} Slot;
-
-typedef struct Planner {
-        const Config *config;
-        const Inventory *inv;
-        Plan *plan;
-        Slot *slots;         /* one per inventory device */
-} Planner;
-
-#define VM_ERROR(p, vm, where, device, ...)                                                        \
-        do {                                                                                        \
-                diag_add(&(p)->plan->diagnostics, DIAG_ERROR, (where), (p)->config->vms[vm].name,   \
-                         (device), __VA_ARGS__);                                                    \
-                (p)->plan->vms[vm].valid = false;                                                   \
-        } while (0)
+#include "plan-internal.h"
 
 /* A VM that fails gives back what it took at once, so one bad VM never starves the others. */
 static void release_vm(Planner *p, size_t vm) {
@@ -426,175 +404,6 @@ static void plan_affinity(Planner *p, size_t vm) {
                 p->plan->diagnostics.oom = true;
 }
 
-static NodeCount *pages_for(Plan *plan, unsigned node) {
-        for (size_t i = 0; i < plan->n_pages; i++)
-                if (plan->pages[i].node == node)
-                        return &plan->pages[i];
-        NodeCount *x = realloc(plan->pages, sizeof(NodeCount) * (plan->n_pages + 1));
-        if (!x) {
-                plan->diagnostics.oom = true;
-                return NULL;
-        }
-        plan->pages = x;
-        /* Keep sorted by node. */
-        size_t at = plan->n_pages;
-        while (at > 0 && plan->pages[at - 1].node > node) {
-                plan->pages[at] = plan->pages[at - 1];
-                at--;
-        }
-        plan->pages[at] = (NodeCount) { node, 0 };
-        plan->n_pages++;
-        return &plan->pages[at];
-}
-
-/* Spread COUNT pages over the nodes evenly; the lower nodes take the remainder. */
-static void spread(Plan *plan, uint64_t count) {
-        if (plan->n_pages == 0 || count == 0)
-                return;
-        uint64_t each = count / plan->n_pages, rest = count % plan->n_pages;
-        for (size_t i = 0; i < plan->n_pages; i++)
-                plan->pages[i].count += each + (i < rest);
-}
-
-static void plan_pages(Planner *p) {
-        Plan *plan = p->plan;
-        const HostConfig *h = &p->config->host;
-
-        for (size_t i = 0; i < p->inv->n_nodes; i++)
-                (void) pages_for(plan, p->inv->nodes[i].id);
-        if (plan->n_pages == 0)
-                (void) pages_for(plan, 0);   /* no NUMA information: one pool */
-
-        _cleanup_(freep) NodeCount *need = calloc(plan->n_pages, sizeof(NodeCount));
-        if (!need) {
-                plan->diagnostics.oom = true;
-                return;
-        }
-        for (size_t i = 0; i < plan->n_pages; i++)
-                need[i].node = plan->pages[i].node;
-        for (size_t v = 0; v < plan->n_vms; v++) {
-                const VmPlan *vp = &plan->vms[v];
-                if (!vp->valid)
-                        continue;
-                unsigned node = vp->numa_node >= 0 ? (unsigned) vp->numa_node : plan->pages[0].node;
-                for (size_t i = 0; i < plan->n_pages; i++)
-                        if (need[i].node == node)
-                                need[i].count += vp->config->memory_gib;
-                plan->pages_needed_total += vp->config->memory_gib;
-        }
-
-        switch (h->hugepages_mode) {
-        case HUGEPAGES_AUTO:
-                for (size_t i = 0; i < plan->n_pages; i++)
-                        plan->pages[i].count = need[i].count;
-                spread(plan, h->hugepages_extra);
-                break;
-        case HUGEPAGES_TOTAL:
-                if (h->hugepages_total < plan->pages_needed_total) {
-                        diag_add(&plan->diagnostics, DIAG_ERROR, h->hugepages_where, NULL, NULL,
-                                 "Hugepages=%" PRIu64 " is less than the %" PRIu64 " pages the VMs need; "
-                                 "use Hugepages=auto or a larger count", h->hugepages_total, plan->pages_needed_total);
-                        for (size_t i = 0; i < plan->n_pages; i++)
-                                plan->pages[i].count = 0;
-                        spread(plan, h->hugepages_total);
-                        break;
-                }
-                for (size_t i = 0; i < plan->n_pages; i++)
-                        plan->pages[i].count = need[i].count;
-                spread(plan, h->hugepages_total - plan->pages_needed_total);
-                break;
-        case HUGEPAGES_PER_NODE:
-                for (size_t i = 0; i < h->n_hugepages_nodes; i++) {
-                        const NodeCount *nc = &h->hugepages_nodes[i];
-                        if (p->inv->has_nodes && !inventory_find_node(p->inv, nc->node)) {
-                                diag_add(&plan->diagnostics, DIAG_ERROR, h->hugepages_where, NULL, NULL,
-                                         "Hugepages= names node %u, which this machine does not have; "
-                                         "see /sys/devices/system/node", nc->node);
-                                continue;
-                        }
-                        NodeCount *pc = pages_for(plan, nc->node);
-                        if (pc)
-                                pc->count = nc->count;
-                }
-                for (size_t i = 0; i < plan->n_pages; i++)
-                        for (size_t j = 0; j < plan->n_pages; j++)
-                                if (need[j].node == plan->pages[i].node && need[j].count > plan->pages[i].count)
-                                        diag_add(&plan->diagnostics, DIAG_WARNING, h->hugepages_where, NULL, NULL,
-                                                 "Hugepages= gives node %u %" PRIu64 " pages, but its VMs need %"
-                                                 PRIu64 "; they will not all start", plan->pages[i].node,
-                                                 plan->pages[i].count, need[j].count);
-                break;
-        }
-
-        uint64_t total = plan_pages_total(plan);
-        if (total > 0 && (p->inv->has_nodes || p->inv->has_pci) && !p->inv->gigantic_pages)
-                diag_add(&plan->diagnostics, DIAG_ERROR, h->hugepages_where, NULL, NULL,
-                         "%" PRIu64 " page%s of 1 GiB %s wanted, but this kernel offers no 1 GiB pages "
-                         "(/sys/kernel/mm/hugepages/hugepages-1048576kB is missing): the CPU needs the pdpe1gb "
-                         "flag (give the cloud VM a CPU model that has it)", total, total == 1 ? "" : "s",
-                         total == 1 ? "is" : "are");
-
-        for (size_t i = 0; i < plan->n_pages; i++) {
-                const NumaNode *n = inventory_find_node(p->inv, plan->pages[i].node);
-                if (!n || n->memory_kib == 0)
-                        continue;
-                uint64_t mib = n->memory_kib >> 10, want = plan->pages[i].count << 10;
-                if (want > mib) {
-                        char vms[256] = "";
-                        for (size_t v = 0; v < plan->n_vms; v++)
-                                if (plan->vms[v].valid && plan->vms[v].numa_node == (int) n->id)
-                                        snprintf(vms + strlen(vms), sizeof vms - strlen(vms), "%s%s %" PRIu64 "G",
-                                                 *vms ? ", " : "", plan->vms[v].config->name,
-                                                 plan->vms[v].config->memory_gib);
-                        diag_add(&plan->diagnostics, DIAG_ERROR, h->hugepages_where, NULL, NULL,
-                                 "node %u has %" PRIu64 " MiB of memory; %" PRIu64 " pages of 1 GiB (VMs: %s; "
-                                 "Hugepages=%s) cannot fit: lower Memory=, or move VMs to another node with "
-                                 "NUMANode=", n->id, mib, plan->pages[i].count, *vms ? vms : "none",
-                                 h->hugepages_mode == HUGEPAGES_AUTO ? "auto" : "as configured");
-                }
-                else if (want > 0 && mib - want < 512)
-                        diag_add(&plan->diagnostics, DIAG_WARNING, h->hugepages_where, NULL, NULL,
-                                 "node %u keeps only %" PRIu64 " MiB for the host after %" PRIu64 " pages of 1 GiB; "
-                                 "the kernel may give fewer pages, or the host may run short", n->id, mib - want,
-                                 plan->pages[i].count);
-        }
-}
-
-static void plan_interrupts(Planner *p) {
-        Plan *plan = p->plan;
-        bool claims = false;
-        for (size_t d = 0; d < p->inv->n_devices; d++)
-                claims = claims || p->slots[d].owner != UNCLAIMED;
-        bool needed = claims && inventory_needs_unsafe_interrupts(p->inv);
-
-        switch (p->config->host.unsafe_interrupts) {
-        case TRISTATE_YES:
-                plan->unsafe_interrupts = true;
-                plan->unsafe_interrupts_reason = "UnsafeInterrupts=yes";
-                break;
-        case TRISTATE_NO:
-                plan->unsafe_interrupts = false;
-                plan->unsafe_interrupts_reason = "UnsafeInterrupts=no";
-                if (needed)
-                        diag_add(&plan->diagnostics, DIAG_WARNING, (Location) {}, NULL, NULL,
-                                 "UnsafeInterrupts=no, but the IOMMU cannot remap interrupts: vfio will refuse the "
-                                 "passed-through devices; use UnsafeInterrupts=auto");
-                break;
-        default:
-                plan->unsafe_interrupts = needed;
-                plan->unsafe_interrupts_reason =
-                        needed ? "auto: the IOMMU does not remap interrupts"
-                        : !claims ? "auto: no devices are claimed"
-                        : p->inv->n_iommus == 0 ? "auto: no IOMMU found"
-                                               : "auto: interrupts are remapped";
-                break;
-        }
-        if (claims && p->inv->has_pci && p->inv->n_iommus == 0 && !inventory_has_virtio_iommu(p->inv))
-                diag_add(&plan->diagnostics, DIAG_WARNING, (Location) {}, NULL, NULL,
-                         "no IOMMU is registered (/sys/class/iommu is empty); vfio needs one: enable "
-                         "virtio-iommu for the cloud VM, or intel_iommu=on / amd_iommu=on");
-}
-
 int plan_build(const Config *c, const Inventory *inv, Plan *ret) {
         Plan plan = { .config = c, .inventory = inv };
         Planner p = { .config = c, .inv = inv, .plan = &plan };
@@ -698,12 +507,6 @@ const Claim *plan_find_claim(const Plan *p, size_t device) {
         return NULL;
 }
 
-uint64_t plan_pages_total(const Plan *p) {
-        uint64_t t = 0;
-        for (size_t i = 0; i < p->n_pages; i++)
-                t += p->pages[i].count;
-        return t;
-}
 
 const char *claim_reason_to_string(ClaimReason r) {
         return r == CLAIM_VM ? "device" : r == CLAIM_SIBLING ? "group-sibling" : "passthrough";
