@@ -9,7 +9,8 @@ svc=nestvirt-vfio.service
 dev=/sys/bus/pci/devices
 all="0000:21:00.0 0000:22:00.0 0000:41:00.0 0000:42:00.0"
 param=/sys/module/vfio_iommu_type1/parameters/allow_unsafe_interrupts
-nv=/usr/bin/nestvirt
+# Where meson installed it: /usr/bin with --prefix=/usr, /usr/local/bin by default.
+for nv in /usr/bin/nestvirt /usr/local/bin/nestvirt; do [ -x $nv ] && break; done
 
 drv() { if [ -e $dev/$1/driver ]; then basename "$(readlink $dev/$1/driver)"; else echo none; fi; }
 # (An unset override reads "(null)" on 6.12, nothing on older kernels.)

@@ -16,7 +16,9 @@ echo "vmdisk target $(systemctl show -p ActiveState nestvirt-vms.target | tr '\n
 echo "vmdisk wants $(ls /run/systemd/generator/nestvirt-vms.target.wants 2>&1 | tr '\n' ' ')"
 echo "vmdisk pages node0 free=$(cat /sys/devices/system/node/node0/hugepages/hugepages-1048576kB/free_hugepages)"
 
-/usr/bin/nestvirt vm preflight lab0 > /tmp/vmdisk-preflight.log 2>&1
+# Where meson installed it: /usr/bin with --prefix=/usr, /usr/local/bin by default.
+for nv in /usr/bin/nestvirt /usr/local/bin/nestvirt; do [ -x $nv ] && break; done
+$nv vm preflight lab0 > /tmp/vmdisk-preflight.log 2>&1
 echo "vmdisk preflight-rc $?"
 sed 's/^/vmdisk-preflight /' /tmp/vmdisk-preflight.log
 

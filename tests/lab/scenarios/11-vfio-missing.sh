@@ -40,7 +40,7 @@ scenario() {
     _lab_check $? "the initramfs has none of $LAB_VFIO_MODULES" "it has $got"
     grep -E '/virtio[-_]iommu\.ko' "$R/image-files" > /dev/null
     _lab_check $? "the initramfs has virtio_iommu (not omitted)"
-    grep -E 'usr/bin/nestvirt$' "$R/image-files" > /dev/null
+    grep -E 'usr/(local/)?bin/nestvirt$' "$R/image-files" > /dev/null
     _lab_check $? "the initramfs has nestvirt"
 
     LAB_REPORT_IN=root lab_boot boot1 "$IMAGE" "root=LABEL=nestvirt-root rw rd.timeout=120" -- "${ROOT_QEMU[@]}"
