@@ -11,33 +11,9 @@ src=$(realpath "$(dirname "$0")/../..")
 nestvirt=$build/src/nestvirt/nestvirt
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-n=0
-failed=0
 
-ok() { n=$((n + 1)); echo "ok $n - $1"; }
-not_ok() { n=$((n + 1)); failed=$((failed + 1)); echo "not ok $n - $1"; shift; for l in "$@"; do echo "# $l"; done; }
 
-# expect NAME EXPECTED_RC PATTERN... -- CMD...: runs CMD, checks exit code and that the
-# combined output matches every extended regex PATTERN.
-expect() {
-        local name=$1 want=$2; shift 2
-        local patterns=()
-        while [ "$1" != "--" ]; do patterns+=("$1"); shift; done
-        shift
-        local out rc=0
-        out=$("$@" 2>&1) || rc=$?
-        if [ "$rc" != "$want" ]; then
-                not_ok "$name" "exit $rc, wanted $want" "$out"
-                return
-        fi
-        for p in "${patterns[@]}"; do
-                if ! grep -Eq -- "$p" <<<"$out"; then
-                        not_ok "$name" "output lacks /$p/" "$out"
-                        return
-                fi
-        done
-        ok "$name"
-}
+. "$(dirname "$0")/tap.sh"
 
 # An image: nestvirt installed, the lab's 8-GPU host, a kernel with its modules.
 make_image() {

@@ -12,11 +12,7 @@ src=$(realpath "$(dirname "$0")/../..")
 nestvirt=$build/src/nestvirt/nestvirt
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-n=0
-failed=0
 
-ok() { n=$((n + 1)); echo "ok $n - $1"; }
-not_ok() { n=$((n + 1)); failed=$((failed + 1)); echo "not ok $n - $1"; shift; for l in "$@"; do echo "# $l"; done; }
 
 for tool in sfdisk mke2fs qemu-img genisoimage blkid; do
         if ! command -v "$tool" >/dev/null; then
@@ -25,32 +21,7 @@ for tool in sfdisk mke2fs qemu-img genisoimage blkid; do
         fi
 done
 
-# expect NAME EXPECTED_RC PATTERN... [-- !PATTERN...] -- CMD...: runs CMD, checks the exit code,
-# that the output matches every extended regex PATTERN and none given as !PATTERN.
-expect() {
-        local name=$1 want=$2; shift 2
-        local patterns=()
-        while [ "$1" != "--" ]; do patterns+=("$1"); shift; done
-        shift
-        local out rc=0
-        out=$("$@" 2>&1) || rc=$?
-        if [ "$rc" != "$want" ]; then
-                not_ok "$name" "exit $rc, wanted $want" "$out"
-                return
-        fi
-        for p in "${patterns[@]}"; do
-                if [ "${p:0:1}" = "!" ]; then
-                        if grep -Eq -- "${p:1}" <<<"$out"; then
-                                not_ok "$name" "output has /${p:1}/" "$out"
-                                return
-                        fi
-                elif ! grep -Eq -- "$p" <<<"$out"; then
-                        not_ok "$name" "output lacks /$p/" "$out"
-                        return
-                fi
-        done
-        ok "$name"
-}
+. "$(dirname "$0")/tap.sh"
 
 img=$work/image
 conf=$img/etc/nestvirt.conf

@@ -16,43 +16,13 @@ cleanup() {
         rm -rf "$work"
 }
 trap cleanup EXIT
-n=0
-failed=0
 
 for tool in genisoimage isoinfo blkid python3; do
         command -v "$tool" >/dev/null || { echo "Bail out! $tool is missing (tests/packages.txt lists its package)"; exit 1; }
 done
 
-ok() { n=$((n + 1)); echo "ok $n - $1"; }
-not_ok() { n=$((n + 1)); failed=$((failed + 1)); echo "not ok $n - $1"; shift; for l in "$@"; do echo "# $l"; done; }
-check() { local name=$1; shift; if "$@"; then ok "$name"; else not_ok "$name" "failed: $*"; fi; }
 
-# expect NAME EXPECTED_RC PATTERN... -- CMD...: runs CMD, checks exit code and that the
-# combined output matches every extended regex PATTERN ('!PATTERN': must not match).
-expect() {
-        local name=$1 want=$2; shift 2
-        local patterns=()
-        while [ "$1" != "--" ]; do patterns+=("$1"); shift; done
-        shift
-        local out rc=0
-        out=$("$@" 2>&1) || rc=$?
-        if [ "$rc" != "$want" ]; then
-                not_ok "$name" "exit $rc, wanted $want" "$out"
-                return
-        fi
-        for p in "${patterns[@]}"; do
-                if [ "${p:0:1}" = "!" ]; then
-                        if grep -Eq -- "${p:1}" <<<"$out"; then
-                                not_ok "$name" "output has /${p:1}/" "$out"
-                                return
-                        fi
-                elif ! grep -Eq -- "$p" <<<"$out"; then
-                        not_ok "$name" "output lacks /$p/" "$out"
-                        return
-                fi
-        done
-        ok "$name"
-}
+. "$(dirname "$0")/tap.sh"
 
 # An image with two VMs without devices: vm0 with a seed directory whose name has what graft
 # points and option parsers trip over (blank, comma, '=', and '\=', which genisoimage would
