@@ -86,12 +86,12 @@ has_heading() {
 # The keys of each section, from the parser's own tables.
 keys_of() {
         awk -v t="$1" 'index($0, t "[] = {") { on = 1; next } on && /};/ { on = 0 } on' \
-                "$src/src/shared/config-keys.c" | grep -o '"[A-Za-z]*"' | tr -d '"'
+                "$src/src/core/config-keys.c" | grep -o '"[A-Za-z]*"' | tr -d '"'
 }
 for table in "host_keys:[Host] SECTION" "vm_keys:[VM NAME] SECTION"; do
         var=${table%%:*} title=${table#*:}
         keys=$(keys_of "$var")
-        check "$var found in src/shared/config-keys.c" test -n "$keys"
+        check "$var found in src/core/config-keys.c" test -n "$keys"
         for k in $keys; do
                 check "nestvirt.conf(5) $title: $k=" has_heading nestvirt.conf.5 "$title" "^$k=\$"
         done
@@ -102,7 +102,7 @@ for table in "host_keys:[Host] SECTION" "vm_keys:[VM NAME] SECTION"; do
         done < <(headings nestvirt.conf.5 "$title")
 done
 check "nestvirt.conf(5) has the default Hypervisor= path" grep -qF \
-        "$(sed -n 's/^#define DEFAULT_HYPERVISOR "\(.*\)"/\1/p' "$src/src/shared/config.h")" "$work/nestvirt.conf.5.txt"
+        "$(sed -n 's/^#define DEFAULT_HYPERVISOR "\(.*\)"/\1/p' "$src/src/core/config.h")" "$work/nestvirt.conf.5.txt"
 
 # Commands: from the binary's --help and from main.c's table.
 help=$("$nestvirt" --help)
@@ -164,7 +164,7 @@ for code in 0 $(sed -n 's/^#define EXIT_[A-Z]* \([0-9]*\)$/\1/p' "$src/src/nestv
 done
 
 # Kernel command line switches the parser knows, with their rd. form for nestvirt=.
-switches=$(grep -oE 'streq\(key, "[a-z.]+"\)' "$src/src/shared/proc-cmdline.c" | cut -d'"' -f2)
+switches=$(grep -oE 'streq\(key, "[a-z.]+"\)' "$src/src/core/proc-cmdline.c" | cut -d'"' -f2)
 check "kernel command line switches found in proc-cmdline.c" test -n "$switches"
 for s in $switches rd.nestvirt; do
         check "nestvirt-generator(8) KERNEL COMMAND LINE: $s=" \
@@ -176,10 +176,10 @@ done
 # Environment variables: every getenv() of the generator (and the command line parsing it
 # links) in nestvirt-generator(8), every getenv() of the CLI and the shared code in nestvirt(8).
 getenvs() { grep -ohE 'getenv\("[A-Z_]+"\)' "$@" | cut -d'"' -f2 | sort -u; }
-for e in $(getenvs "$src"/generator/*.c "$src/src/shared/proc-cmdline.c"); do
+for e in $(getenvs "$src"/generator/*.c "$src/src/core/proc-cmdline.c"); do
         check "nestvirt-generator(8) ENVIRONMENT: $e" has_heading nestvirt-generator.8 ENVIRONMENT "^$e\$"
 done
-for e in $(getenvs "$src"/src/nestvirt/*.c "$src"/src/shared/*.c); do
+for e in $(getenvs "$src"/src/*/*.c); do
         check "nestvirt(8) ENVIRONMENT: $e" has_heading nestvirt.8 ENVIRONMENT "^$e\$"
 done
 
@@ -190,14 +190,14 @@ done
 
 # Files: the paths the code defines, and the drop-in directories.
 paths=$( { sed -n 's/^#define [A-Z_]* "\(\/[^"]*\)"$/\1/p' "$src/src/nestvirt/runtime.h" \
-                "$src/src/shared/conf-files.h" "$src/src/shared/vm-command.h"
-           grep -oE '"/[a-z/]+\.conf\.d"' "$src/src/shared/conf-files.c" | tr -d '"'; } | sort -u)
+                "$src/src/core/conf-files.h" "$src/src/render/vm-command.h"
+           grep -oE '"/[a-z/]+\.conf\.d"' "$src/src/core/conf-files.c" | tr -d '"'; } | sort -u)
 check "paths found in runtime.h, conf-files.[ch], vm-command.h" test -n "$paths"
 for p in $paths; do
         check "nestvirt(8) FILES: $p" grep -qF "$p" <(section nestvirt.8 FILES)
 done
-for p in $( { sed -n 's/^#define CONFIG_MAIN_FILE "\(.*\)"$/\1/p' "$src/src/shared/conf-files.h"
-              grep -oE '"/[a-z/]+\.conf\.d"' "$src/src/shared/conf-files.c" | tr -d '"'; }); do
+for p in $( { sed -n 's/^#define CONFIG_MAIN_FILE "\(.*\)"$/\1/p' "$src/src/core/conf-files.h"
+              grep -oE '"/[a-z/]+\.conf\.d"' "$src/src/core/conf-files.c" | tr -d '"'; }); do
         check "nestvirt.conf(5) FILES AND PRECEDENCE: $p" grep -qF "$p" <(section nestvirt.conf.5 "FILES AND PRECEDENCE")
         check "nestvirt.conf(5) SYNOPSIS: $p" grep -qF "$p" <(section nestvirt.conf.5 SYNOPSIS)
 done
@@ -209,7 +209,7 @@ for u in $(cd "$src/units" && ls -- *.in | sed 's/\.in$//') nestvirt-vm@NAME.ser
 done
 
 # Every man page a unit points to (Documentation=) is built here.
-for ref in $(grep -ohE 'man:[a-z.-]+\([0-9]\)' "$src"/units/*.in "$src/src/shared/vm-unit.c" | sort -u); do
+for ref in $(grep -ohE 'man:[a-z.-]+\([0-9]\)' "$src"/units/*.in "$src/src/render/vm-unit.c" | sort -u); do
         page=$(sed 's/^man:\(.*\)(\([0-9]\))$/\1.\2/' <<<"$ref")
         check "Documentation=$ref is one of the pages built" test -s "$build/man/$page"
 done
