@@ -26,6 +26,27 @@ size_t strv_length(char * const *l) {
         return n;
 }
 
+void *array_append(void **array, size_t *n, size_t size) {
+        size_t capacity = 4;
+        char *grown;
+
+        /* Always realloc, to the next power of two: correct whoever allocated the array, and
+         * realloc within the block malloc already gave is cheap. */
+        while (capacity < *n + 1) {
+                if (capacity > SIZE_MAX / 2)
+                        return NULL;
+                capacity *= 2;
+        }
+        if (size == 0 || capacity > SIZE_MAX / size)
+                return NULL;
+        grown = realloc(*array, capacity * size);
+        if (!grown)
+                return NULL;
+        *array = grown;
+        memset(grown + *n * size, 0, size);
+        return grown + (*n)++ * size;
+}
+
 int strv_push(char ***l, char *value) {
         size_t n = strv_length(*l);
         char **c = realloc(*l, sizeof(char *) * (n + 2));

@@ -22,6 +22,13 @@ int asprintf_safe(char **ret, const char *fmt, ...) _printf_(2, 3);
 char *strstrip(char *s);
 bool string_has_cc(const char *s);
 
+/* Appends one zeroed element to an array of *N elements of SIZE bytes (capacity rounded up to
+ * a power of two) and counts it in *N. Returns the new element, or NULL on OOM or overflow,
+ * with the array and *N unchanged. */
+void *array_append(void **array, size_t *n, size_t size);
+#define ARRAY_APPEND(array, n) \
+        ((__typeof__(&(array)[0])) array_append((void **) &(array), &(n), sizeof((array)[0])))
+
 /* Growable string buffer, for building unit files and command lines. */
 typedef struct StringBuffer {
         char *data;
