@@ -6,6 +6,7 @@ set -uo pipefail
 cd "$(dirname "$0")/.."
 
 tests/deps.sh || exit 1
+run_all_start=$SECONDS
 
 run_build() {
         local dir=$1; shift
@@ -22,8 +23,33 @@ run_build() {
 MESON_TEST_ARGS=()
 [ -n "${TEST_SUITE:-}" ] && MESON_TEST_ARGS=(--suite "$TEST_SUITE")
 
+# Seconds per suite of one build, from meson's test log (tests run two at a time, so a suite's
+# wall time can be less than its sum).
+suite_times() {
+        python3 - "$1" <<'PY'
+import collections, json, sys
+t, n = collections.Counter(), collections.Counter()
+for l in open(f"{sys.argv[1]}/meson-logs/testlog.json"):
+    r = json.loads(l)
+    suite = r["name"].split(":", 1)[1].split(" / ")[0] if ":" in r["name"] else "?"
+    t[suite] += r["duration"]; n[suite] += 1
+for s, d in sorted(t.items(), key=lambda x: -x[1]):
+    print(f"time {sys.argv[1]}: suite {s}: {d:.0f} s ({n[s]} tests)")
+PY
+}
+
+timed() {
+        local name=$1 start=$SECONDS rc
+        shift
+        "$@"
+        rc=$?
+        echo "time: $name took $((SECONDS - start)) s"
+        return $rc
+}
+
 status=0
-run_build build || status=1
+timed "build + tests" run_build build || status=1
+[ -f build/meson-logs/testlog.json ] && suite_times build
 # Leaks and undefined behaviour fail the test that hits them.
 export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:strict_string_checks=1
 export UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
@@ -31,16 +57,18 @@ export UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
 # once is enough, and none of them runs code of this build that a sanitizer could watch
 # (valgrind cannot run sanitized binaries).
 MESON_TEST_ARGS+=(--no-suite lab --no-suite package --no-suite image --no-suite valgrind)
-run_build build-asan -Db_sanitize=address,undefined -Db_lundef=false || status=1
+timed "ASan+UBSan build + tests" run_build build-asan -Db_sanitize=address,undefined -Db_lundef=false || status=1
+[ -f build-asan/meson-logs/testlog.json ] && suite_times build-asan
 
 # libFuzzer (clang, ASan + UBSan): each target a minute; a crash fails the run. Its own build dir.
 # (TEST_SUITE=NAME runs one meson suite and no fuzzing.)
 fuzz_result=SKIP
 if [ -z "${TEST_SUITE:-}" ]; then
         fuzz_result=OK
-        tests/fuzz/run.sh build-fuzz "${FUZZ_SECONDS:-60}" || { fuzz_result=FAIL; status=1; }
+        timed "fuzzing" tests/fuzz/run.sh build-fuzz "${FUZZ_SECONDS:-60}" || { fuzz_result=FAIL; status=1; }
 fi
 
+echo "time: all tests took $((SECONDS - run_all_start)) s"
 python3 - "$fuzz_result" build build-asan <<'PY'
 import json, sys
 passed = failed = 0
