@@ -65,7 +65,7 @@ timed "ASan+UBSan build + tests" run_build build-asan -Db_sanitize=address,undef
 fuzz_result=SKIP
 if [ -z "${TEST_SUITE:-}" ]; then
         fuzz_result=OK
-        timed "fuzzing" tests/fuzz/run.sh build-fuzz "${FUZZ_SECONDS:-60}" || { fuzz_result=FAIL; status=1; }
+        timed "fuzzing" tests/fuzz/run.sh build-fuzz "${FUZZ_SECONDS:-45}" || { fuzz_result=FAIL; status=1; }
 fi
 
 echo "time: all tests took $((SECONDS - run_all_start)) s"

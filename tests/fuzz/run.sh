@@ -19,7 +19,7 @@ fi
 build=$1
 seconds=${2:-60}
 src=$(realpath "$(dirname "$0")/../..")
-targets=${FUZZ_TARGETS:-config cmdline pci-match inventory}
+targets=${FUZZ_TARGETS:-config cmdline pci-match inventory http-response json-scan}
 
 case $seconds in
         ''|*[!0-9]*|0) echo "run.sh: SECONDS must be a positive number, not '$seconds'" >&2; exit 2 ;;
