@@ -7,6 +7,7 @@ silently but nestvirt never means (DESIGN.md, "Cloud Hypervisor facts").
 """
 
 import ch_options as O
+import ch_topology as T
 
 GIB = 1 << 30
 DEFAULTS = {'cpus': 'boot=1', 'memory': 'size=512M', 'serial': 'null', 'console': 'tty',
@@ -151,7 +152,8 @@ class Checks:
             if feature != 'amx':
                 problems.append(f"{label}: unknown CPU feature '{feature}' (only amx)")
 
-    def _hugepages(self, item, problems):
+    def _hugepages(self, item, problems, mergeable=False):
+        # A zone without mergeable= takes the one of --memory (config.rs MemoryConfig::parse).
         huge, size = item.get('hugepages', False), item.get('hugepage_size')
         if size is not None and not huge:
             problems.append(f'{item.label}: hugepage_size= without hugepages=on')
@@ -160,8 +162,9 @@ class Checks:
         if huge and size is None:
             problems.append(f'{item.label}: hugepages=on without hugepage_size= (nestvirt rule: '
                             f'always give hugepage_size=1G)')
-        if item.get('shared', False) and item.get('mergeable', False):
-            problems.append(f'{item.label}: shared=on and mergeable=on exclude each other')
+        if item.get('shared', False) and item.get('mergeable', mergeable):
+            problems.append(f'{item.label}: shared=on and mergeable=on exclude each other'
+                            + ('' if item.has('mergeable') else ' (mergeable=on from --memory)'))
 
     def _hotplug(self, item, problems, method):
         plug, plugged = item.get('hotplug_size'), item.get('hotplugged_size')
@@ -186,7 +189,7 @@ class Checks:
         if not zones:
             self._hotplug(memory, problems, method)
         for zone in zones:
-            self._hugepages(zone, problems)
+            self._hugepages(zone, problems, memory.get('mergeable', False))
             self._hotplug(zone, problems, method)
             if zone.get('hotplug_size') is not None and method == 'acpi':
                 problems.append(f'{zone.label}: hotplug_size= in a zone needs '
@@ -332,52 +335,13 @@ class Checks:
             problems.append(f'{vsock.label}: cid={vsock.get("cid")} is reserved')
 
     def pci(self, problems):
-        platform = self.one('platform')
-        iommu_segments = platform.get('iommu_segments', []) if platform else []
-        if platform:
-            if not 1 <= self.segments <= 96:
-                problems.append(f'{platform.label}: num_pci_segments= must be 1 to 96')
-            if any(s >= self.segments for s in iommu_segments):
-                problems.append(f'{platform.label}: iommu_segments= names a segment that does not exist')
-            if platform.get('iommu_address_width', 64) > 64:
-                problems.append(f'{platform.label}: iommu_address_width= is above 64')
-            if platform.get('iommufd_fd') is not None and not platform.get('iommufd', True):
-                problems.append(f'{platform.label}: iommufd_fd= needs iommufd=on')
-        for option in PCI_DEVICE_OPTIONS:
-            for item in self.all(option):
-                segment, slot = item.get('pci_segment', 0), item.get('pci_device_id')
-                if segment >= self.segments:
-                    problems.append(f'{item.label}: pci_segment={segment} does not exist')
-                if segment in iommu_segments and not item.get('iommu', False):
-                    problems.append(f'{item.label}: segment {segment} is behind the IOMMU: needs iommu=on')
-                if slot is not None and (slot >= 32 or (slot == 0 and segment == 0)):
-                    problems.append(f'{item.label}: pci_device_id={slot} is out of range or reserved')
-        for seg in self.all('pci-segment'):
-            if seg.get('pci_segment', 0) >= self.segments:
-                problems.append(f'{seg.label}: pci_segment= does not exist')
-            if seg.get('mmio32_aperture_weight', 1) == 0 or seg.get('mmio64_aperture_weight', 1) == 0:
-                problems.append(f'{seg.label}: aperture weights must not be 0')
+        T.platform(self, problems)
+        T.device_segments(self, problems, PCI_DEVICE_OPTIONS)
+        T.pci_segments(self, problems)
+        T.address_space(self, problems)
 
     def numa(self, problems):
-        zones = {z.get('id') for z in self.all('memory-zone')}
-        used_zones, used_segments = {}, {}
-        for node in self.all('numa'):
-            label, ident = node.label, node.get('guest_numa_id')
-            has_cpus, has_zones = node.has('cpus'), node.has('memory_zones')
-            if node.has('device_id') and (has_cpus or has_zones):
-                problems.append(f'{label}: device_id= excludes cpus= and memory_zones=')
-            elif not node.has('device_id') and not (has_cpus or has_zones):
-                problems.append(f'{label}: needs device_id= or cpus=/memory_zones=')
-            for zone in node.get('memory_zones', []):
-                if zone not in zones:
-                    problems.append(f"{label}: memory zone '{zone}' is not defined by --memory-zone")
-                if zone in used_zones:
-                    problems.append(f"{label}: memory zone '{zone}' already belongs to {used_zones[zone]}")
-                used_zones.setdefault(zone, label)
-            for segment in node.get('pci_segments', []):
-                if segment >= self.segments or (segment == 0 and ident != 0) or segment in used_segments:
-                    problems.append(f'{label}: pci segment {segment} is invalid or already used')
-                used_segments.setdefault(segment, label)
+        T.numa(self, problems)
 
     def misc(self, problems):
         for rule in self.all('landlock-rules'):

@@ -6,7 +6,8 @@ It reads ExecStart= of a unit (or of a fragment without section headers) the way
 systemd does (systemd_exec.py), then checks the resulting argv against Cloud
 Hypervisor's command-line grammar: options and their arity (ch_options.py), each
 option's sub-options and their value types (ch_values.py), and the checks across
-options Cloud Hypervisor makes before it boots (ch_config.py), plus a few
+options Cloud Hypervisor makes before it boots (ch_config.py; NUMA, PCI segments and
+the physical address space in ch_topology.py, apertures modelled in ch_mmio.py), plus a few
 "nestvirt rules" that are stricter than Cloud Hypervisor where it would silently do
 something nestvirt never means. The grammar is that of the Cloud Hypervisor revision in
 ch_options.CH_REVISION. Only ExecStart= is checked: other Exec lines run nestvirt.

@@ -85,9 +85,9 @@ SUBOPTIONS = {
     'vdpa': dict(PCI_IOMMU, path=V.to_path, num_queues=V.unsigned(64)),
     'vsock': dict(PCI_IOMMU, socket=V.to_path, cid=V.unsigned(32)),
     'numa': {
-        'guest_numa_id': V.unsigned(32), 'cpus': V.integer_list(64),
+        'guest_numa_id': V.unsigned(32), 'cpus': V.integer_list(32, truncates=True),
         'distances': V.tuple_list(V.unsigned(64), V.plain_unsigned(64)), 'device_id': V.to_string,
-        'memory_zones': V.string_list, 'pci_segments': V.integer_list(64),
+        'memory_zones': V.string_list, 'pci_segments': V.integer_list(16, truncates=True),
     },
     'pci-segment': {'pci_segment': V.unsigned(16), 'mmio32_aperture_weight': V.unsigned(32),
                     'mmio64_aperture_weight': V.unsigned(32)},
@@ -95,7 +95,7 @@ SUBOPTIONS = {
         'system_manufacturer', 'system_product_name', 'system_version', 'system_serial_number',
         'system_uuid', 'system_sku_number', 'system_family', 'chassis_asset_tag',
         'serial_number', 'uuid')}, **{
-        'num_pci_segments': V.unsigned(16), 'iommu_segments': V.integer_list(64),
+        'num_pci_segments': V.unsigned(16), 'iommu_segments': V.integer_list(16, truncates=True),
         'iommu_address_width': V.unsigned(8), 'oem_strings': V.string_list, 'iommufd': V.toggle,
         'iommufd_fd': V.signed32, 'vfio_p2p_dma': V.toggle}),
     'tpm': {'socket': V.to_path},

@@ -145,7 +145,9 @@ def byte_size(raw):
     return v
 
 
-def integer_list(bits=64):
+def integer_list(bits=64, truncates=False):
+    """TRUNCATES: Cloud Hypervisor reads u64 items and casts them to BITS bits silently
+    (--numa cpus=, pci_segments=); an item that does not fit is then a nestvirt rule."""
     def convert(raw):
         values = []
         body = raw.strip().strip('[]')
@@ -158,7 +160,8 @@ def integer_list(bits=64):
             if len(ends) == 2 and lo >= hi:
                 raise ValueError(f'range {part!r} in {raw!r} does not go upwards')
             if hi >= 1 << bits:
-                raise ValueError(f'{hi} in {raw!r} does not fit in {bits} bits')
+                why = ' (nestvirt rule: Cloud Hypervisor truncates it)' if truncates else ''
+                raise ValueError(f'{hi} in {raw!r} does not fit in {bits} bits{why}')
             values += range(lo, hi + 1)
         return values
     return convert
