@@ -1,41 +1,24 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-#include <ctype.h>
 #include <limits.h>
+#include <stddef.h>
+#include <strings.h>
 
 #include "config-keys.h"
 #include "parse-values.h"
 #include "util.h"
 
-const char *const host_keys[] = {
-        "Hugepages", "HugepagesExtra", "UnsafeInterrupts", "Passthrough", "Hypervisor", NULL,
-};
+#define PATH_REASON "must be an absolute path without . or .. components (like /var/lib/nestvirt/vm/root.raw)"
 
-const char *const vm_keys[] = {
-        "CPUs", "Memory", "Device", "NUMANode", "CPUAffinity", "Kernel", "Firmware", "Initramfs",
-        "Cmdline", "Disk", "CloudInit", "Network", "TapName", "MAC", "HostAddress", "Serial",
-        "Autostart", "Restart", "ExtraArguments", NULL,
-};
-
-const char *suggest_key(const char *const *keys, const char *key) {
-        const char *best = NULL;
-        unsigned best_d = UINT_MAX;
-        for (size_t i = 0; keys[i]; i++) {
-                unsigned d = levenshtein(keys[i], key);
-                if (d < best_d) {
-                        best_d = d;
-                        best = keys[i];
-                }
-        }
-        return best_d <= 3 ? best : NULL;
-}
-
-static void bad_value(Config *c, const VmConfig *vm, Location where, const char *key, const char *value,
-                      const char *reason) {
+/* Reports the value (or one word of it) and returns -EINVAL, for the parser to return. */
+static int bad_value(const Assignment *a, const char *value, const char *reason) {
         /* The design's own example has comments after values; say where they belong. */
         const char *hash = strstr(value, " #");
-        diag_add(&c->diagnostics, DIAG_ERROR, where, vm ? vm->name : NULL, NULL, "%s=%s: %s%s", key, value,
-                 reason, hash ? " (comments go on their own line, starting with #)" : "");
+        diag_add(&a->config->diagnostics, DIAG_ERROR, a->where, a->vm ? a->vm->name : NULL, NULL, "%s=%s: %s%s",
+                 a->key, value, reason, hash ? " (comments go on their own line, starting with #)" : "");
+        return -EINVAL;
 }
+
+/* ---- strings: checked when not empty, stored with their line; empty unsets ---- */
 
 static int set_setting(Setting *s, Location where, const char *value) {
         char *v = NULL;
@@ -50,25 +33,245 @@ static int set_setting(Setting *s, Location where, const char *value) {
         return 0;
 }
 
-static int set_path(Config *c, VmConfig *vm, Setting *s, Location where, const char *key, const char *value) {
-        if (*value && !path_is_normalized_absolute(value)) {
-                bad_value(c, vm, where, key, value,
-                          "must be an absolute path without . or .. components (like /var/lib/nestvirt/vm/root.raw)");
-                return -EINVAL;
+/* Returns 0, or < 0 with *reason set (-ENOMEM: none). */
+typedef int (*ValueCheck)(const char *value, const char **reason);
+
+static int parse_setting(const Assignment *a, Setting *s, ValueCheck check) {
+        const char *reason = NULL;
+        if (*a->value) {
+                int r = check(a->value, &reason);
+                if (r == -ENOMEM)
+                        return r;
+                if (r < 0)
+                        return bad_value(a, a->value, reason);
         }
-        return set_setting(s, where, value);
+        return set_setting(s, a->where, a->value);
 }
 
-/* Device= and Passthrough=: whitespace-separated matches; an empty value resets the list. */
-static int apply_matches(Config *c, VmConfig *vm, Location where, const char *key, const char *value,
-                         DeviceMatch **list, size_t *n) {
-        if (!*value) {
+#define DEFINE_PARSE_SETTING(function, check)                                   \
+        static int function(const Assignment *a, void *data, size_t *n) {      \
+                return parse_setting(a, data, check);                           \
+        }
+
+static int check_path(const char *value, const char **reason) {
+        *reason = PATH_REASON;
+        return path_is_normalized_absolute(value) ? 0 : -EINVAL;
+}
+
+static int check_text(const char *value, const char **reason) {
+        *reason = "contains control characters; remove them";
+        return string_has_cc(value) ? -EINVAL : 0;
+}
+
+static int check_tap_name(const char *value, const char **reason) {
+        *reason = "must be 1-15 characters of letters, digits, '-', '_' or '.' (a Linux interface name)";
+        return tap_name_is_valid(value) ? 0 : -EINVAL;
+}
+
+/* Cloud Hypervisor refuses these twice; nestvirt writes them from the keys. */
+static const char *repeated_option(char *const *words, const char **ret_key) {
+        static const struct {
+                const char *option, *key;
+        } owned[] = {
+                { "--api-socket", NULL },     { "--cpus", "CPUs= and CPUAffinity=" },
+                { "--memory", "Memory=" },    { "--memory-zone", "Memory= and NUMANode=" },
+                { "--kernel", "Kernel=" },    { "--firmware", "Firmware=" },
+                { "--initramfs", "Initramfs=" }, { "--cmdline", "Cmdline=" },
+                { "--serial", "Serial=" },    { "--console", NULL },
+        };
+        for (size_t i = 0; words[i]; i++)
+                for (size_t j = 0; j < ELEMENTSOF(owned); j++) {
+                        size_t n = strlen(owned[j].option);
+                        if (strncmp(words[i], owned[j].option, n) == 0 && (!words[i][n] || words[i][n] == '=')) {
+                                *ret_key = owned[j].key;
+                                return owned[j].option;
+                        }
+                }
+        return NULL;
+}
+
+static int check_extra_arguments(const char *value, const char **reason) {
+        static char why[192];
+        _cleanup_(strv_freep) char **words = NULL;
+        const char *key;
+
+        *reason = NULL;
+        int r = split_arguments(value, &words, reason);
+        if (r == -ENOMEM)
+                return r;
+        if (r < 0 || string_has_cc(value)) {
+                *reason = *reason ?: "contains control characters; remove them";
+                return -EINVAL;
+        }
+        if (words[0] && words[0][0] != '-') {
+                *reason = "must start with a Cloud Hypervisor option such as --rng; a bare word would be "
+                          "taken as a stray argument";
+                return -EINVAL;
+        }
+        const char *option = repeated_option(words, &key);
+        if (!option)
+                return 0;
+        if (key)
+                snprintf(why, sizeof why, "repeats %s, which nestvirt writes from %s; set it there", option, key);
+        else
+                snprintf(why, sizeof why, "repeats %s, which nestvirt manages; remove it", option);
+        *reason = why;
+        return -EINVAL;
+}
+
+DEFINE_PARSE_SETTING(parse_path, check_path)
+DEFINE_PARSE_SETTING(parse_text, check_text)
+DEFINE_PARSE_SETTING(parse_tap_name, check_tap_name)
+DEFINE_PARSE_SETTING(parse_mac_address, parse_mac)
+DEFINE_PARSE_SETTING(parse_host_address, parse_cidr)
+DEFINE_PARSE_SETTING(parse_extra_arguments, check_extra_arguments)
+
+/* Hypervisor=: empty means the default, and systemd must be able to run it. */
+static int parse_executable(const Assignment *a, void *data, size_t *n) {
+        const char *value = *a->value ? a->value : DEFAULT_HYPERVISOR;
+        /* systemd refuses an executable path with quotes or backslashes in it. */
+        if (strpbrk(value, "\"'\\"))
+                return bad_value(a, value,
+                                 "systemd cannot run a program whose path contains quotes or backslashes; "
+                                 "install or link it under a plain path");
+        if (!path_is_normalized_absolute(value))
+                return bad_value(a, value, PATH_REASON);
+        return set_setting(data, a->where, value);
+}
+
+/* ---- enumerations and numbers ---- */
+
+static int enum_from_string(const char *const *names, size_t n, const char *s) {
+        for (size_t i = 0; i < n; i++)
+                if (streq(names[i], s))
+                        return (int) i;
+        return -EINVAL;
+}
+
+/* The names, indexed by the enum's values. */
+#define DEFINE_PARSE_ENUM(function, type, hint, ...)                                          \
+        static int function(const Assignment *a, void *data, size_t *n) {                    \
+                static const char *const names[] = { __VA_ARGS__ };                           \
+                int i = enum_from_string(names, ELEMENTSOF(names), a->value);                 \
+                if (i < 0)                                                                     \
+                        return bad_value(a, a->value, hint);                                  \
+                *(type *) data = (type) i;                                                     \
+                return 0;                                                                      \
+        }
+
+DEFINE_PARSE_ENUM(parse_network_name, NetworkMode, "must be none or tap",
+                  [NETWORK_NONE] = "none", [NETWORK_TAP] = "tap")
+DEFINE_PARSE_ENUM(parse_serial, SerialMode, "must be journal, file or off",
+                  [SERIAL_JOURNAL] = "journal", [SERIAL_FILE] = "file", [SERIAL_OFF] = "off")
+DEFINE_PARSE_ENUM(parse_restart, RestartMode, "must be no, on-failure or always",
+                  [RESTART_NO] = "no", [RESTART_ON_FAILURE] = "on-failure", [RESTART_ALWAYS] = "always")
+
+static int parse_network(const Assignment *a, void *data, size_t *n) {
+        if (!*a->value) {
+                *(NetworkMode *) data = NETWORK_NONE;
+                return 0;
+        }
+        return parse_network_name(a, data, n);
+}
+
+static int parse_bool(const Assignment *a, void *data, size_t *n) {
+        int b = parse_boolean(a->value);
+        if (b < 0)
+                return bad_value(a, a->value, "must be yes or no");
+        *(bool *) data = b;
+        return 0;
+}
+
+static int parse_tristate_key(const Assignment *a, void *data, size_t *n) {
+        if (parse_tristate(a->value, data) < 0)
+                return bad_value(a, a->value, "must be auto, yes or no");
+        return 0;
+}
+
+static int parse_page_count(const Assignment *a, void *data, size_t *n) {
+        uint64_t v;
+        if (safe_atou64(a->value, &v) < 0 || v > 1u << 20)
+                return bad_value(a, a->value, "must be a count of 1 GiB pages, e.g. 2");
+        *(uint64_t *) data = v;
+        return 0;
+}
+
+/* ---- keys that set several fields of their section: the value and the line that set it ---- */
+
+static int parse_hugepages_key(const Assignment *a, void *data, size_t *n) {
+        HostConfig *h = data;
+        const char *reason = NULL;
+        if (parse_hugepages(a->value, h, &reason) < 0)
+                return bad_value(a, a->value, reason);
+        h->hugepages_where = a->where;
+        return 0;
+}
+
+static int parse_cpus(const Assignment *a, void *data, size_t *n) {
+        VmConfig *vm = data;
+        unsigned v;
+        if (safe_atou(a->value, &v) < 0 || v == 0 || v > 1024)
+                return bad_value(a, a->value, "must be a number of vCPUs from 1 to 1024");
+        vm->cpus = v;
+        vm->cpus_where = a->where;
+        return 0;
+}
+
+static int parse_memory(const Assignment *a, void *data, size_t *n) {
+        VmConfig *vm = data;
+        const char *reason = NULL;
+        uint64_t v;
+        vm->memory_where = a->where;   /* even when invalid: "no Memory=" would mislead */
+        if (parse_memory_gib(a->value, &v, &reason) < 0)
+                return bad_value(a, a->value, reason);
+        vm->memory_gib = v;
+        return 0;
+}
+
+static int parse_numa_node(const Assignment *a, void *data, size_t *n) {
+        VmConfig *vm = data;
+        unsigned v;
+        if (streq(a->value, "auto"))
+                vm->numa_node = -1;
+        else if (safe_atou(a->value, &v) < 0 || v > 1023)
+                return bad_value(a, a->value, "must be auto or a node number such as 0");
+        else
+                vm->numa_node = (int) v;
+        vm->numa_where = a->where;
+        return 0;
+}
+
+static int parse_cpu_affinity(const Assignment *a, void *data, size_t *n) {
+        VmConfig *vm = data;
+        vm->affinity_where = a->where;
+        cpu_set_done(&vm->affinity);
+        if (streq(a->value, "auto") || !*a->value)
+                vm->affinity_mode = AFFINITY_AUTO;
+        else if (streq(a->value, "none"))
+                vm->affinity_mode = AFFINITY_NONE;
+        else {
+                int r = cpu_set_parse(a->value, &vm->affinity);
+                if (r == -ENOMEM)
+                        return r;
+                if (r < 0 || cpu_set_count(&vm->affinity) == 0)
+                        return bad_value(a, a->value, "must be auto, none, or a CPU list such as 0-7,16");
+                vm->affinity_mode = AFFINITY_LIST;
+        }
+        return 0;
+}
+
+/* ---- lists: each assignment appends, an empty one resets ---- */
+
+/* Device= and Passthrough=: whitespace-separated matches; a bad one is reported, the others kept. */
+static int parse_device_matches(const Assignment *a, void *data, size_t *n) {
+        DeviceMatch **list = data;
+        if (!*a->value) {
                 free(*list);
                 *list = NULL;
                 *n = 0;
                 return 0;
         }
-        _cleanup_(freep) char *copy = strdup(value);
+        _cleanup_(freep) char *copy = strdup(a->value);
         if (!copy)
                 return -ENOMEM;
         int ret = 0;
@@ -76,278 +279,175 @@ static int apply_matches(Config *c, VmConfig *vm, Location where, const char *ke
         for (char *w = strtok_r(copy, " \t", &save); w; w = strtok_r(NULL, " \t", &save)) {
                 DeviceMatch m;
                 const char *reason;
-                if (device_match_parse(w, vm != NULL, &m, &reason) < 0) {
-                        bad_value(c, vm, where, key, w, reason);
-                        ret = -EINVAL;
+                if (device_match_parse(w, a->vm != NULL, &m, &reason) < 0) {
+                        ret = bad_value(a, w, reason);
                         continue;
                 }
-                m.where = where;
-                DeviceMatch *x = realloc(*list, sizeof(DeviceMatch) * (*n + 1));
+                m.where = a->where;
+                DeviceMatch *x = ARRAY_APPEND(*list, *n);
                 if (!x)
                         return -ENOMEM;
-                *list = x;
-                x[(*n)++] = m;
+                *x = m;
         }
         return ret;
 }
 
-int host_apply_key(Config *c, Location where, const char *key, const char *value) {
-        HostConfig *h = &c->host;
-        const char *reason = NULL;
-
-        if (streq(key, "Hugepages")) {
-                if (parse_hugepages(value, h, &reason) < 0)
-                        bad_value(c, NULL, where, key, value, reason);
-                else
-                        h->hugepages_where = where;
-        } else if (streq(key, "HugepagesExtra")) {
-                uint64_t v;
-                if (safe_atou64(value, &v) < 0 || v > 1u << 20)
-                        bad_value(c, NULL, where, key, value, "must be a count of 1 GiB pages, e.g. 2");
-                else
-                        h->hugepages_extra = v;
-        } else if (streq(key, "UnsafeInterrupts")) {
-                if (parse_tristate(value, &h->unsafe_interrupts) < 0)
-                        bad_value(c, NULL, where, key, value, "must be auto, yes or no");
-        } else if (streq(key, "Passthrough")) {
-                int r = apply_matches(c, NULL, where, key, value, &h->passthrough, &h->n_passthrough);
-                if (r == -ENOMEM)
-                        return r;
-        } else if (streq(key, "Hypervisor")) {
-                if (!*value)
-                        value = DEFAULT_HYPERVISOR;
-                /* systemd refuses an executable path with quotes or backslashes in it. */
-                if (strpbrk(value, "\"'\\")) {
-                        bad_value(c, NULL, where, key, value,
-                                  "systemd cannot run a program whose path contains quotes or backslashes; "
-                                  "install or link it under a plain path");
-                        return 0;
-                }
-                int r = set_path(c, NULL, &h->hypervisor, where, key, value);
-                if (r == -ENOMEM)
-                        return r;
-        } else
-                return -ENOENT;
-        return 0;
-}
-
-static int parse_disk(Config *c, VmConfig *vm, Location where, const char *value) {
-        if (!*value) {
-                for (size_t i = 0; i < vm->n_disks; i++)
-                        free(vm->disks[i].path);
-                free(vm->disks);
-                vm->disks = NULL;
-                vm->n_disks = 0;
+/* Disk=PATH[,readonly] */
+static int parse_disk(const Assignment *a, void *data, size_t *n) {
+        DiskConfig **disks = data;
+        if (!*a->value) {
+                for (size_t i = 0; i < *n; i++)
+                        free((*disks)[i].path);
+                free(*disks);
+                *disks = NULL;
+                *n = 0;
                 return 0;
         }
 
-        _cleanup_(freep) char *path = strdup(value);
+        _cleanup_(freep) char *path = strdup(a->value);
         if (!path)
                 return -ENOMEM;
         bool readonly = false;
-        /* PATH[,readonly]: a final ",word" without a slash is an option, not part of the path. */
+        /* A final ",word" without a slash is an option, not part of the path. */
         char *comma = strrchr(path, ',');
         if (comma && !strchr(comma, '/')) {
                 const char *option = strstrip(comma + 1);
                 if (!streq(option, "readonly")) {
                         char why[128];
                         snprintf(why, sizeof why, "unknown disk option '%s'; the only option is readonly", option);
-                        bad_value(c, vm, where, "Disk", value, why);
-                        return -EINVAL;
+                        return bad_value(a, a->value, why);
                 }
                 readonly = true;
                 *comma = 0;
                 /* "PATH ,readonly": the blank belongs to neither (Cloud Hypervisor would trim it). */
-                for (size_t n = strlen(path); n > 0 && (path[n - 1] == ' ' || path[n - 1] == '\t'); n--)
-                        path[n - 1] = 0;
+                for (size_t l = strlen(path); l > 0 && (path[l - 1] == ' ' || path[l - 1] == '\t'); l--)
+                        path[l - 1] = 0;
         }
-        if (!path_is_normalized_absolute(path)) {
-                bad_value(c, vm, where, "Disk", value,
-                          "must be an absolute path to a raw or qcow2 image, optionally followed by ,readonly");
-                return -EINVAL;
-        }
-        DiskConfig *x = realloc(vm->disks, sizeof(DiskConfig) * (vm->n_disks + 1));
+        if (!path_is_normalized_absolute(path))
+                return bad_value(a, a->value,
+                                 "must be an absolute path to a raw or qcow2 image, optionally followed by ,readonly");
+        DiskConfig *x = ARRAY_APPEND(*disks, *n);
         if (!x)
                 return -ENOMEM;
-        vm->disks = x;
-        x[vm->n_disks++] = (DiskConfig) { .path = TAKE_PTR(path), .readonly = readonly, .where = where };
+        *x = (DiskConfig) { .path = TAKE_PTR(path), .readonly = readonly, .where = a->where };
         return 0;
 }
 
-static int vm_apply_key_internal(Config *c, VmConfig *vm, Location where, const char *key, const char *value) {
-        const char *reason = NULL;
+/* ---- the table ---- */
 
-        if (streq(key, "CPUs")) {
-                unsigned v;
-                if (safe_atou(value, &v) < 0 || v == 0 || v > 1024) {
-                        bad_value(c, vm, where, key, value, "must be a number of vCPUs from 1 to 1024");
-                        return -EINVAL;
-                }
-                vm->cpus = v;
-                vm->cpus_where = where;
-        } else if (streq(key, "Memory")) {
-                uint64_t v;
-                vm->memory_where = where;   /* even when invalid: "no Memory=" would mislead */
-                if (parse_memory_gib(value, &v, &reason) < 0) {
-                        bad_value(c, vm, where, key, value, reason);
-                        return -EINVAL;
-                }
-                vm->memory_gib = v;
-                vm->memory_where = where;
-        } else if (streq(key, "Device"))
-                return apply_matches(c, vm, where, key, value, &vm->devices, &vm->n_devices);
-        else if (streq(key, "NUMANode")) {
-                unsigned v;
-                if (streq(value, "auto"))
-                        vm->numa_node = -1;
-                else if (safe_atou(value, &v) < 0 || v > 1023) {
-                        bad_value(c, vm, where, key, value, "must be auto or a node number such as 0");
-                        return -EINVAL;
-                } else
-                        vm->numa_node = (int) v;
-                vm->numa_where = where;
-        } else if (streq(key, "CPUAffinity")) {
-                vm->affinity_where = where;
-                cpu_set_done(&vm->affinity);
-                if (streq(value, "auto") || !*value)
-                        vm->affinity_mode = AFFINITY_AUTO;
-                else if (streq(value, "none"))
-                        vm->affinity_mode = AFFINITY_NONE;
-                else {
-                        int r = cpu_set_parse(value, &vm->affinity);
-                        if (r == -ENOMEM)
-                                return r;
-                        if (r < 0 || cpu_set_count(&vm->affinity) == 0) {
-                                bad_value(c, vm, where, key, value,
-                                          "must be auto, none, or a CPU list such as 0-7,16");
-                                return -EINVAL;
-                        }
-                        vm->affinity_mode = AFFINITY_LIST;
-                }
-        } else if (streq(key, "Kernel"))
-                return set_path(c, vm, &vm->kernel, where, key, value);
-        else if (streq(key, "Firmware"))
-                return set_path(c, vm, &vm->firmware, where, key, value);
-        else if (streq(key, "Initramfs"))
-                return set_path(c, vm, &vm->initramfs, where, key, value);
-        else if (streq(key, "CloudInit"))
-                return set_path(c, vm, &vm->cloud_init, where, key, value);
-        else if (streq(key, "Cmdline")) {
-                if (string_has_cc(value)) {
-                        bad_value(c, vm, where, key, value, "contains control characters; remove them");
-                        return -EINVAL;
-                }
-                return set_setting(&vm->cmdline, where, value);
-        } else if (streq(key, "Disk"))
-                return parse_disk(c, vm, where, value);
-        else if (streq(key, "Network")) {
-                if (streq(value, "none") || !*value)
-                        vm->network = NETWORK_NONE;
-                else if (streq(value, "tap"))
-                        vm->network = NETWORK_TAP;
-                else {
-                        bad_value(c, vm, where, key, value, "must be none or tap");
-                        return -EINVAL;
-                }
-        } else if (streq(key, "TapName")) {
-                if (*value && !tap_name_is_valid(value)) {
-                        bad_value(c, vm, where, key, value,
-                                  "must be 1-15 characters of letters, digits, '-', '_' or '.' (a Linux interface name)");
-                        return -EINVAL;
-                }
-                return set_setting(&vm->tap_name, where, value);
-        } else if (streq(key, "MAC")) {
-                if (*value && parse_mac(value, &reason) < 0) {
-                        bad_value(c, vm, where, key, value, reason);
-                        return -EINVAL;
-                }
-                return set_setting(&vm->mac, where, value);
-        } else if (streq(key, "HostAddress")) {
-                if (*value && parse_cidr(value, &reason) < 0) {
-                        bad_value(c, vm, where, key, value, reason);
-                        return -EINVAL;
-                }
-                return set_setting(&vm->host_address, where, value);
-        } else if (streq(key, "Serial")) {
-                if (streq(value, "journal"))
-                        vm->serial = SERIAL_JOURNAL;
-                else if (streq(value, "file"))
-                        vm->serial = SERIAL_FILE;
-                else if (streq(value, "off"))
-                        vm->serial = SERIAL_OFF;
-                else {
-                        bad_value(c, vm, where, key, value, "must be journal, file or off");
-                        return -EINVAL;
-                }
-        } else if (streq(key, "Autostart")) {
-                int b = parse_boolean(value);
-                if (b < 0) {
-                        bad_value(c, vm, where, key, value, "must be yes or no");
-                        return -EINVAL;
-                }
-                vm->autostart = b;
-        } else if (streq(key, "Restart")) {
-                if (streq(value, "no"))
-                        vm->restart = RESTART_NO;
-                else if (streq(value, "on-failure"))
-                        vm->restart = RESTART_ON_FAILURE;
-                else if (streq(value, "always"))
-                        vm->restart = RESTART_ALWAYS;
-                else {
-                        bad_value(c, vm, where, key, value, "must be no, on-failure or always");
-                        return -EINVAL;
-                }
-        } else if (streq(key, "ExtraArguments")) {
-                _cleanup_(strv_freep) char **words = NULL;
-                int r = split_arguments(value, &words, &reason);
-                if (r == -ENOMEM)
-                        return r;
-                if (r < 0 || string_has_cc(value)) {
-                        bad_value(c, vm, where, key, value, reason ?: "contains control characters; remove them");
-                        return -EINVAL;
-                }
-                if (words && words[0] && words[0][0] != '-') {
-                        bad_value(c, vm, where, key, value,
-                                  "must start with a Cloud Hypervisor option such as --rng; a bare word would be "
-                                  "taken as a stray argument");
-                        return -EINVAL;
-                }
-                /* Cloud Hypervisor refuses these twice; nestvirt writes them from the keys. */
-                static const struct {
-                        const char *option, *key;
-                } owned[] = {
-                        { "--api-socket", NULL },     { "--cpus", "CPUs= and CPUAffinity=" },
-                        { "--memory", "Memory=" },    { "--memory-zone", "Memory= and NUMANode=" },
-                        { "--kernel", "Kernel=" },    { "--firmware", "Firmware=" },
-                        { "--initramfs", "Initramfs=" }, { "--cmdline", "Cmdline=" },
-                        { "--serial", "Serial=" },    { "--console", NULL },
-                };
-                for (size_t i = 0; words && words[i]; i++)
-                        for (size_t j = 0; j < ELEMENTSOF(owned); j++) {
-                                size_t n = strlen(owned[j].option);
-                                if (strncmp(words[i], owned[j].option, n) != 0 || (words[i][n] && words[i][n] != '='))
-                                        continue;
-                                char why[192];
-                                if (owned[j].key)
-                                        snprintf(why, sizeof why, "repeats %s, which nestvirt writes from %s; set it there",
-                                                 owned[j].option, owned[j].key);
-                                else
-                                        snprintf(why, sizeof why, "repeats %s, which nestvirt manages; remove it",
-                                                 owned[j].option);
-                                bad_value(c, vm, where, key, value, why);
-                                return -EINVAL;
-                        }
-                return set_setting(&vm->extra_arguments, where, value);
-        } else
-                return -ENOENT;
-        return 0;
+/* A key whose value is one field of its section, a list with its count, or a key whose parser
+ * sets several fields and gets the whole section. */
+#define KEY(s, type, key, parser, field, ...) \
+        { .section = s, .name = key, .parse = parser, .offset = offsetof(type, field), __VA_ARGS__ }
+#define LIST_KEY(s, type, key, parser, field, n_field) \
+        KEY(s, type, key, parser, field, .list = true, .n_offset = offsetof(type, n_field))
+#define SETTER(s, key, parser) { .section = s, .name = key, .parse = parser }
+
+#define HOST_KEY(...) KEY(CONFIG_SECTION_HOST, HostConfig, __VA_ARGS__)
+#define HOST_LIST_KEY(...) LIST_KEY(CONFIG_SECTION_HOST, HostConfig, __VA_ARGS__)
+#define HOST_SETTER(...) SETTER(CONFIG_SECTION_HOST, __VA_ARGS__)
+#define VM_KEY(...) KEY(CONFIG_SECTION_VM, VmConfig, __VA_ARGS__)
+#define VM_LIST_KEY(...) LIST_KEY(CONFIG_SECTION_VM, VmConfig, __VA_ARGS__)
+#define VM_SETTER(...) SETTER(CONFIG_SECTION_VM, __VA_ARGS__)
+
+const ConfigKey config_keys[] = {
+        HOST_SETTER("Hugepages", parse_hugepages_key),
+        HOST_KEY("HugepagesExtra", parse_page_count, hugepages_extra),
+        HOST_KEY("UnsafeInterrupts", parse_tristate_key, unsafe_interrupts),
+        HOST_LIST_KEY("Passthrough", parse_device_matches, passthrough, n_passthrough),
+        HOST_KEY("Hypervisor", parse_executable, hypervisor),
+
+        VM_SETTER("CPUs", parse_cpus),
+        VM_SETTER("Memory", parse_memory),
+        VM_LIST_KEY("Device", parse_device_matches, devices, n_devices),
+        VM_SETTER("NUMANode", parse_numa_node),
+        VM_SETTER("CPUAffinity", parse_cpu_affinity),
+        VM_KEY("Kernel", parse_path, kernel, .file = true),
+        VM_KEY("Firmware", parse_path, firmware, .file = true),
+        VM_KEY("Initramfs", parse_path, initramfs, .file = true),
+        VM_KEY("Cmdline", parse_text, cmdline),
+        VM_LIST_KEY("Disk", parse_disk, disks, n_disks),
+        VM_KEY("CloudInit", parse_path, cloud_init),
+        VM_KEY("Network", parse_network, network),
+        VM_KEY("TapName", parse_tap_name, tap_name),
+        VM_KEY("MAC", parse_mac_address, mac),
+        VM_KEY("HostAddress", parse_host_address, host_address),
+        VM_KEY("Serial", parse_serial, serial),
+        VM_KEY("Autostart", parse_bool, autostart),
+        VM_KEY("Restart", parse_restart, restart),
+        VM_KEY("ExtraArguments", parse_extra_arguments, extra_arguments),
+};
+const size_t n_config_keys = ELEMENTSOF(config_keys);
+
+const ConfigKey *config_key_find(ConfigSection section, const char *name) {
+        FOREACH_CONFIG_KEY(k)
+                if (k->section == section && streq(k->name, name))
+                        return k;
+        return NULL;
 }
 
-int vm_apply_key(Config *c, VmConfig *vm, Location where, const char *key, const char *value) {
-        int r = vm_apply_key_internal(c, vm, where, key, value);
-        if (r == -EINVAL || r == -ERANGE) {
-                vm->invalid = true;   /* reported already; this VM gets no unit */
+const char *config_key_suggest(ConfigSection section, const char *name) {
+        const char *best = NULL;
+        unsigned best_d = UINT_MAX;
+        FOREACH_CONFIG_KEY(k) {
+                if (k->section != section)
+                        continue;
+                unsigned d = levenshtein(k->name, name);
+                if (d < best_d) {
+                        best_d = d;
+                        best = k->name;
+                }
+        }
+        return best_d <= 3 ? best : NULL;
+}
+
+static void report_unknown_key(Config *c, const VmConfig *vm, Location where, const char *key, bool strict) {
+        const char *name = vm ? vm->name : NULL;
+        const char *other = config_key_suggest(vm ? CONFIG_SECTION_HOST : CONFIG_SECTION_VM, key);
+        const char *near = config_key_suggest(vm ? CONFIG_SECTION_VM : CONFIG_SECTION_HOST, key);
+        if (other && (!near || !streq(other, key)) && strcasecmp(other, key) == 0)
+                near = NULL;
+        char section[8 + VM_NAME_MAX];
+        snprintf(section, sizeof section, "%s%s", name ? "VM " : "Host", strempty(name));
+        DiagLevel level = strict ? DIAG_ERROR : DIAG_WARNING;
+        const char *ignored = strict ? "" : ", ignored";
+        if (near)
+                diag_add(&c->diagnostics, level, where, name, NULL, "unknown key %s= in [%s]%s; did you mean %s=?",
+                         key, section, ignored, near);
+        else if (other)
+                diag_add(&c->diagnostics, level, where, name, NULL, "%s= belongs in [%s], not [%s]%s", other,
+                         name ? "Host" : "VM NAME", section, ignored);
+        else
+                diag_add(&c->diagnostics, level, where, name, NULL,
+                         "unknown key %s= in [%s]%s; see nestvirt.conf(5) for the keys", key, section, ignored);
+}
+
+int config_key_apply(Config *c, VmConfig *vm, Location where, const char *key, const char *value, bool strict) {
+        const ConfigKey *k = config_key_find(vm ? CONFIG_SECTION_VM : CONFIG_SECTION_HOST, key);
+        if (!k) {
+                report_unknown_key(c, vm, where, key, strict);
                 return 0;
         }
-        return r;
+
+        char *section = vm ? (char *) vm : (char *) &c->host;
+        const Assignment a = { .config = c, .vm = vm, .where = where, .key = key, .value = value };
+        int r = k->parse(&a, section + k->offset, k->list ? (size_t *) (section + k->n_offset) : NULL);
+        if (r == -ENOMEM)
+                return r;
+        if (r < 0 && vm)
+                vm->invalid = true;   /* reported already; this VM gets no unit */
+        return 0;
+}
+
+bool vm_file_next(const VmConfig *vm, VmFile *f) {
+        for (; f->next < n_config_keys; f->next++) {
+                const ConfigKey *k = &config_keys[f->next];
+                if (k->section == CONFIG_SECTION_VM && k->file) {
+                        f->key = k->name;
+                        f->setting = (const Setting *) ((const char *) vm + k->offset);
+                        f->next++;
+                        return true;
+                }
+        }
+        return false;
 }

@@ -92,12 +92,14 @@ static int add_vm(Config *c, const char *name, Location where, size_t *ret) {
                         *ret = i;
                         return 0;
                 }
-        VmConfig *x = realloc(c->vms, sizeof(VmConfig) * (c->n_vms + 1));
-        if (!x)
+        _cleanup_(freep) char *copy = strdup(name);
+        if (!copy)
                 return -ENOMEM;
-        c->vms = x;
-        x[c->n_vms] = (VmConfig) {
-                .name = strdup(name),
+        VmConfig *vm = ARRAY_APPEND(c->vms, c->n_vms);
+        if (!vm)
+                return -ENOMEM;
+        *vm = (VmConfig) {
+                .name = TAKE_PTR(copy),
                 .where = where,
                 .cpus = 1,
                 .numa_node = -1,
@@ -107,9 +109,7 @@ static int add_vm(Config *c, const char *name, Location where, size_t *ret) {
                 .autostart = true,
                 .restart = RESTART_ON_FAILURE,
         };
-        if (!x[c->n_vms].name)
-                return -ENOMEM;
-        *ret = c->n_vms++;
+        *ret = c->n_vms - 1;
         return 0;
 }
 
@@ -154,12 +154,10 @@ static int on_section(void *userdata, Location where, const char *section) {
 static int on_item(void *userdata, Location where, const char *key, const char *value) {
         ParseState *s = userdata;
         Config *c = s->config;
-        const char *const *keys;
-        int r;
+        VmConfig *vm = s->kind == SECTION_VM ? &c->vms[s->vm] : NULL;
 
         if (!key) {
                 /* A broken line: whatever it meant to set is missing, so a VM with one gets no unit. */
-                VmConfig *vm = s->kind == SECTION_VM ? &c->vms[s->vm] : NULL;
                 if (strchr(value, '='))
                         diag_add(&c->diagnostics, DIAG_ERROR, where, vm ? vm->name : NULL, NULL,
                                  "assignment without a key; write Key=Value");
@@ -171,55 +169,23 @@ static int on_item(void *userdata, Location where, const char *key, const char *
                         vm->invalid = true;
                 return 0;
         }
-
-        switch (s->kind) {
-        case SECTION_HOST:
-                r = host_apply_key(c, where, key, value);
-                keys = host_keys;
-                break;
-        case SECTION_VM:
-                r = vm_apply_key(c, &c->vms[s->vm], where, key, value);
-                keys = vm_keys;
-                break;
-        default:
+        if (s->kind != SECTION_HOST && s->kind != SECTION_VM)
                 return 0;   /* the section was reported already */
-        }
-        if (r != -ENOENT)
-                return r;
-
-        const char *vm = s->kind == SECTION_VM ? c->vms[s->vm].name : NULL;
-        const char *other = suggest_key(s->kind == SECTION_VM ? host_keys : vm_keys, key);
-        const char *near = suggest_key(keys, key);
-        if (other && (!near || !streq(other, key)) && strcasecmp(other, key) == 0)
-                near = NULL;
-        char section[8 + VM_NAME_MAX];
-        snprintf(section, sizeof section, "%s%s", vm ? "VM " : "Host", strempty(vm));
-        DiagLevel level = s->strict ? DIAG_ERROR : DIAG_WARNING;
-        const char *ignored = s->strict ? "" : ", ignored";
-        if (near)
-                diag_add(&c->diagnostics, level, where, vm, NULL, "unknown key %s= in [%s]%s; did you mean %s=?",
-                         key, section, ignored, near);
-        else if (other)
-                diag_add(&c->diagnostics, level, where, vm, NULL, "%s= belongs in [%s], not [%s]%s", other,
-                         vm ? "Host" : "VM NAME", section, ignored);
-        else
-                diag_add(&c->diagnostics, level, where, vm, NULL,
-                         "unknown key %s= in [%s]%s; see nestvirt.conf(5) for the keys", key, section, ignored);
-        return 0;
+        return config_key_apply(c, vm, where, key, value, s->strict);
 }
 
 static const char *intern_file(Config *c, const char *path, bool refused) {
         for (size_t i = 0; i < c->n_files; i++)
                 if (streq(c->files[i].path, path))
                         return c->files[i].path;
-        ConfigFile *x = realloc(c->files, sizeof(ConfigFile) * (c->n_files + 1));
-        if (!x)
+        _cleanup_(freep) char *copy = strdup(path);
+        if (!copy)
                 return NULL;
-        c->files = x;
-        x[c->n_files] = (ConfigFile) { .path = strdup(path), .refused = refused };
-        if (!x[c->n_files].path)
+        ConfigFile *f = ARRAY_APPEND(c->files, c->n_files);
+        if (!f)
                 return NULL;
-        return c->files[c->n_files++].path;
+        *f = (ConfigFile) { .path = TAKE_PTR(copy), .refused = refused };
+        return f->path;
 }
 
 int config_parse_buffer(Config *c, const char *file, const char *data, bool strict) {

@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 
 #include "build-config.h"
+#include "config-keys.h"
 #include "disk-image.h"
 #include "nestvirt.h"
 #include "runtime.h"
@@ -57,19 +58,11 @@ void check_vm_files(Context *ctx) {
 
         for (size_t v = 0; v < ctx->config.n_vms; v++) {
                 const VmConfig *vm = &ctx->config.vms[v];
-                const struct {
-                        const char *key;
-                        const Setting *s;
-                } files[] = {
-                        { "Kernel", &vm->kernel },
-                        { "Firmware", &vm->firmware },
-                        { "Initramfs", &vm->initramfs },
-                };
-                for (size_t i = 0; i < ELEMENTSOF(files); i++)
-                        if (files[i].s->value && !file_under_root(files[i].s->value, S_IFREG, false))
-                                diag_add(&ctx->extra, DIAG_ERROR, files[i].s->where, vm->name, NULL,
-                                         "%s=%s: no such file%s%s; put it into the image", files[i].key,
-                                         files[i].s->value, arg_root ? " under " : "", strempty(arg_root));
+                FOREACH_VM_FILE(f, vm)
+                        if (f.setting->value && !file_under_root(f.setting->value, S_IFREG, false))
+                                diag_add(&ctx->extra, DIAG_ERROR, f.setting->where, vm->name, NULL,
+                                         "%s=%s: no such file%s%s; put it into the image", f.key,
+                                         f.setting->value, arg_root ? " under " : "", strempty(arg_root));
 
                 /* Disks and seeds are often fetched at first boot: the VM's start checks them again. */
                 for (size_t i = 0; i < vm->n_disks; i++) {

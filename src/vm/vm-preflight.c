@@ -9,6 +9,7 @@
 #include <stdarg.h>
 #include <sys/stat.h>
 
+#include "config-keys.h"
 #include "disk-probe.h"
 #include "log.h"
 #include "root-device.h"
@@ -270,20 +271,11 @@ static const char *file_problem(const char *key, const char *path, bool block_ok
 /* d. Kernel, firmware, initramfs readable; disks readable, and writable unless ,readonly. */
 static void check_files(Preflight *p) {
         const VmConfig *c = p->vp->config;
-        const struct {
-                const char *key;
-                const Setting *s;
-        } files[] = {
-                { "Kernel", &c->kernel },
-                { "Firmware", &c->firmware },
-                { "Initramfs", &c->initramfs },
-        };
         char buf[256];
-        for (size_t i = 0; i < ELEMENTSOF(files); i++) {
+        FOREACH_VM_FILE(f, c) {
                 const char *why;
-                if (files[i].s->value &&
-                    (why = file_problem(files[i].key, files[i].s->value, false, false, buf, sizeof buf)))
-                        fail(p, files[i].s->where, "%s=%s %s", files[i].key, files[i].s->value, why);
+                if (f.setting->value && (why = file_problem(f.key, f.setting->value, false, false, buf, sizeof buf)))
+                        fail(p, f.setting->where, "%s=%s %s", f.key, f.setting->value, why);
         }
         for (size_t i = 0; i < c->n_disks; i++) {
                 const DiskConfig *d = &c->disks[i];

@@ -382,6 +382,14 @@ static void test_bad_values(void **state) {
                 { "ExtraArguments=--rng src=/dev/urandom --cpus=boot=4", "repeats --cpus" },
                 { "ExtraArguments=--console=off", "repeats --console, which nestvirt manages" },
                 { "ExtraArguments=%h --rng", "must start with a Cloud Hypervisor option" },
+                /* Whole messages: a tab passes the file's text check, not a value's. */
+                { "Cmdline=console=ttyS0\tquiet", "Cmdline=console=ttyS0\tquiet: contains control characters; remove them" },
+                { "ExtraArguments=--rng\tsrc=/dev/urandom",
+                  "ExtraArguments=--rng\tsrc=/dev/urandom: contains control characters; remove them" },
+                { "ExtraArguments=--kernel=/k", "ExtraArguments=--kernel=/k: repeats --kernel, which nestvirt writes "
+                                                "from Kernel=; set it there" },
+                { "CloudInit=etc/a", "CloudInit=etc/a: must be an absolute path without . or .. components (like "
+                                     "/var/lib/nestvirt/vm/root.raw)" },
         }, host[] = {
                 { "Hugepages=lots", "NODE:COUNT" },
                 { "Hugepages=0:4,0:2", "node 0 is given twice" },
@@ -389,6 +397,8 @@ static void test_bad_values(void **state) {
                 { "UnsafeInterrupts=maybe", "auto, yes or no" },
                 { "Passthrough=nvidia", "vendor:device" },
                 { "Hypervisor=/opt/\"ch\"/cloud-hypervisor", "quotes or backslashes" },
+                { "Hypervisor=/opt/ch/../cloud-hypervisor", "Hypervisor=/opt/ch/../cloud-hypervisor: must be an "
+                                                             "absolute path without . or .. components" },
         };
         for (size_t i = 0; i < ELEMENTSOF(vm); i++) {
                 _cleanup_(freep) char *text = strjoin(BASE_VM, vm[i].line, "\n");
@@ -576,10 +586,14 @@ static void test_repeated_sections(void **state) {
 
         /* An empty scalar resets it too. */
         assert_int_equal(config_parse_buffer(&c, "/etc/nestvirt.conf.d/30-fw.conf",
-                                             "[VM a]\nKernel=\nFirmware=/fw\n", true), 0);
+                                             "[VM a]\nKernel=\nFirmware=/fw\n"
+                                             "[Host]\nHypervisor=/opt/ch\nHypervisor=\n", true), 0);
         config_finish(&c);
         assert_null(c.vms[0].kernel.value);
         assert_string_equal(c.vms[0].firmware.value, "/fw");
+        /* Except Hypervisor=, which has a default to go back to. */
+        assert_string_equal(c.host.hypervisor.value, DEFAULT_HYPERVISOR);
+        assert_int_equal(c.host.hypervisor.where.line, 6);
         if (c.diagnostics.n != 0)
                 dump_diagnostics(&c.diagnostics);
         assert_int_equal(c.diagnostics.n, 0);
