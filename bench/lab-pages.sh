@@ -37,7 +37,7 @@ N=${BENCH_PAGES:-$((NODE_MEM - 1))}
 CONFIG_PAGES="[Host]
 Hugepages=0:$N,1:$N"
 
-# Scenario 1's configuration (tests/lab/scenarios/1-virtio-claim.sh).
+# Scenario 1's configuration (tests/lab/scenarios/01-virtio-claim.sh).
 CONFIG_1='[Host]
 Hugepages=auto
 UnsafeInterrupts=auto

@@ -55,6 +55,6 @@ done
 
 section "Boot lab, scenario 1: the same host booted under QEMU (this takes about a minute)"
 export NESTVIRT_LAB_OUT=$demo/lab
-tests/lab/boot.sh 1-virtio-claim | grep -E '^(ok|not ok|#)' || true
+tests/lab/boot.sh 01-virtio-claim | grep -E '^(ok|not ok|#)' || true
 section "Inside the guest, after nestvirt ran in the initramfs"
-tests/lab/show-report.sh "$demo/lab/1-virtio-claim/boot1"
+tests/lab/show-report.sh "$demo/lab/01-virtio-claim/boot1"

@@ -1,7 +1,8 @@
 #!/bin/bash
 # SPDX-License-Identifier: LGPL-2.1-or-later
 # boot.sh SCENARIO...     runs boot lab scenarios (tests/lab/scenarios/NAME.sh; a
-#                         number selects by prefix: `boot.sh 1` = 1-virtio-claim)
+#                         number selects by prefix, with or without its zero:
+#                         `boot.sh 1` = `boot.sh 01` = 01-virtio-claim)
 # boot.sh --list          the scenarios
 #
 # Each scenario builds its initramfs (real dracut or real mkinitramfs, with the
@@ -16,12 +17,16 @@ here=$(cd "$(dirname "$0")" && pwd)
 
 list() { for f in "$here"/scenarios/*.sh; do f=${f##*/}; echo "${f%.sh}"; done; }
 resolve() {
-    local n
+    local n want=$1
+    # Names are zero-padded so they sort in order; 1 and 1-virtio-claim still find them.
+    if [[ $want =~ ^0*([0-9]+)(-.*)?$ ]]; then
+        want=$(printf '%02d' "${BASH_REMATCH[1]}")${BASH_REMATCH[2]}
+    fi
     for n in $(list); do
-        [ "$n" = "$1" ] && { echo "$n"; return 0; }
+        [ "$n" = "$want" ] && { echo "$n"; return 0; }
     done
     for n in $(list); do
-        case $n in "$1"-*) echo "$n"; return 0 ;; esac
+        case $n in "$want"-*) echo "$n"; return 0 ;; esac
     done
     return 1
 }

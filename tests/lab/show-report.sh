@@ -1,7 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: LGPL-2.1-or-later
 # show-report.sh RESULTS_DIR   prints a lab boot's report (boot.sh and run-image.sh
-# write one per boot, e.g. build-lab/runs/1-virtio-claim/boot1) as a readable summary:
+# write one per boot, e.g. build-lab/runs/01-virtio-claim/boot1) as a readable summary:
 # the guest's PCI devices with their drivers and groups, 1 GiB pages per node,
 # vfio's unsafe interrupts, `nestvirt status` as the guest printed it, the VFIO
 # probe, and nestvirt's log lines.

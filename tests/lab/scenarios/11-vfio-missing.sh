@@ -9,8 +9,8 @@
 #     switch-root the main system's nestvirt-vfio.service loads the modules from the root
 #     and binds them: the end state equals scenario 1's.
 
-# shellcheck source=1-virtio-claim.sh
-. "$LAB_HERE/scenarios/1-virtio-claim.sh"
+# shellcheck source=01-virtio-claim.sh
+. "$LAB_HERE/scenarios/01-virtio-claim.sh"
 
 LAB_VFIO_MODULES="vfio vfio_pci vfio_pci_core vfio_iommu_type1"
 

@@ -14,8 +14,8 @@
 #     (A real dracut build would not pack these as they are: the nestvirt module skips a
 #     non-file and packs every file root-owned and go-w.)
 
-# shellcheck source=1-virtio-claim.sh
-. "$LAB_HERE/scenarios/1-virtio-claim.sh"
+# shellcheck source=01-virtio-claim.sh
+. "$LAB_HERE/scenarios/01-virtio-claim.sh"
 
 scenario() {
     local d e=/etc/nestvirt.conf.d gen='nestvirt-generator\[[0-9]+\]: ' line byte what a lines

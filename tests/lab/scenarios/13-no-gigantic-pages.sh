@@ -6,8 +6,8 @@
 #     lacks pdpe1gb and what to do, nothing crashes, the boot completes, the devices are
 #     claimed all the same, and `status` gives the reason.
 
-# shellcheck source=1-virtio-claim.sh
-. "$LAB_HERE/scenarios/1-virtio-claim.sh"
+# shellcheck source=01-virtio-claim.sh
+. "$LAB_HERE/scenarios/01-virtio-claim.sh"
 
 scenario() {
     local d nv='nestvirt\[[0-9]+\]: ' gen='nestvirt-generator\[[0-9]+\]: '

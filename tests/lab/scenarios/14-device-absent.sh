@@ -6,8 +6,8 @@
 #     file and line, and says nothing matched; the boot completes; train0 (scenario 1's VM)
 #     is unaffected: its two devices on vfio-pci, its page reserved, the others on e1000e.
 
-# shellcheck source=1-virtio-claim.sh
-. "$LAB_HERE/scenarios/1-virtio-claim.sh"
+# shellcheck source=01-virtio-claim.sh
+. "$LAB_HERE/scenarios/01-virtio-claim.sh"
 
 LAB_DROPIN_14='# Written for a machine type with four H100s.
 [Host]

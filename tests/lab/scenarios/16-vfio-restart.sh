@@ -8,8 +8,8 @@
 #     and two `nestvirt bind-vfio` at once must both succeed. The VFIO probe and `status`
 #     hold at the end.
 
-# shellcheck source=1-virtio-claim.sh
-. "$LAB_HERE/scenarios/1-virtio-claim.sh"
+# shellcheck source=01-virtio-claim.sh
+. "$LAB_HERE/scenarios/01-virtio-claim.sh"
 
 restart_field() { sed -n "s/^restart $1 //p" "$R/report.clean" | head -n1; }
 

@@ -6,8 +6,8 @@
 #    completes into the real root (the report comes from there), the root disk
 #    stays on virtio-pci, and the other claims still hold.
 
-# shellcheck source=1-virtio-claim.sh
-. "$LAB_HERE/scenarios/1-virtio-claim.sh"
+# shellcheck source=01-virtio-claim.sh
+. "$LAB_HERE/scenarios/01-virtio-claim.sh"
 
 LAB_CONFIG_6="$LAB_CONFIG_1
 

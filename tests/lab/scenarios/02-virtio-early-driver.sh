@@ -10,10 +10,10 @@
 #    - intel-iommu (built in, 1 boot): e1000e binds the devices at once; nestvirt
 #      must override, unbind and reprobe them (libvirt's order).
 
-# shellcheck source=1-virtio-claim.sh
-. "$LAB_HERE/scenarios/1-virtio-claim.sh"
-# shellcheck source=3-intel-intremap.sh
-. "$LAB_HERE/scenarios/3-intel-intremap.sh"
+# shellcheck source=01-virtio-claim.sh
+. "$LAB_HERE/scenarios/01-virtio-claim.sh"
+# shellcheck source=03-intel-intremap.sh
+. "$LAB_HERE/scenarios/03-intel-intremap.sh"
 
 scenario() {
     local n=${LAB_BOOTS:-10} i lost=0 early=0 times=() inc

@@ -6,8 +6,8 @@
 #    bind-vfio moves the two claimed devices from e1000e to vfio-pci
 #    (override, unbind, probe). Pages are reserved there too.
 
-# shellcheck source=1-virtio-claim.sh
-. "$LAB_HERE/scenarios/1-virtio-claim.sh"
+# shellcheck source=01-virtio-claim.sh
+. "$LAB_HERE/scenarios/01-virtio-claim.sh"
 
 scenario() {
     lab_kernel "$("$LAB_HERE/topology.sh" --kernel virtio-2node-4dev)"

@@ -3,8 +3,8 @@
 #    scenario 1, nothing claimed (all four on e1000e), no pages reserved, no
 #    nestvirt unit run.
 
-# shellcheck source=1-virtio-claim.sh
-. "$LAB_HERE/scenarios/1-virtio-claim.sh"
+# shellcheck source=01-virtio-claim.sh
+. "$LAB_HERE/scenarios/01-virtio-claim.sh"
 
 scenario() {
     local a

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* What comes back from Cloud Hypervisor's API socket: the HTTP response parser, fed the way the
- * client feeds it (growing prefixes, then EOF), and the scan for VmInfo's top-level "state". */
+ * client feeds it (growing prefixes, then EOF). */
 
 #include <setjmp.h>
 #include <stdarg.h>
@@ -9,7 +9,6 @@
 #include <cmocka.h>
 
 #include "http-response.h"
-#include "json-scan.h"
 #include "macro.h"
 
 #define MAX_BODY 1024
@@ -144,77 +143,6 @@ static void test_http_limits(void **state) {
         free(big);
 }
 
-/* ---- the "state" of VmInfo ---- */
-
-static void check_state(const char *json, const char *expected) {
-        char buf[32] = "unchanged";
-        int r = json_top_level_string(json, "state", buf, sizeof buf);
-        if (r != 0)
-                fail_msg("error %d for %s", r, json);
-        assert_string_equal(buf, expected);
-}
-
-static void test_json_state(void **state) {
-        check_state("{\"state\":\"Running\"}", "Running");
-        check_state(" \n{ \"state\" :\t\"Created\" } ", "Created");
-        /* As CH orders VmInfo: config first, full of nested keys and strings. Neither a nested
-         * "state" nor one inside a string (the kernel command line) is the VM's. */
-        check_state("{\"config\":{\"cpus\":{\"boot_vcpus\":2,\"affinity\":[{\"vcpu\":0,\"host_cpus\":[0]}]},"
-                    "\"payload\":{\"cmdline\":\"x \\\"state\\\":\\\"Running\\\" }\",\"kernel\":\"/k\"},"
-                    "\"state\":\"Running\",\"disks\":[{\"path\":\"/a]b}\",\"state\":{\"state\":\"Running\"}}],"
-                    "\"iommu\":false,\"serial\":null,\"balloon\":-1.5e+3},"
-                    "\"state\":\"Created\",\"memory_actual_size\":0,\"device_tree\":{\"state\":\"Running\"}}",
-                    "Created");
-        /* Escapes in the name and the value. */
-        check_state("{\"st\\u0061te\":\"Pa\\u0075sed\"}", "Paused");
-        check_state("{\"state\":\"a\\\"b\\\\c\\/d\\n\"}", "a\"b\\c/d\n");
-        check_state("{\"state\":\"\\u00e9\\u20ac\"}", "\xc3\xa9\xe2\x82\xac");
-        /* The first of two is taken. */
-        check_state("{\"state\":\"Running\",\"state\":\"Shutdown\"}", "Running");
-}
-
-static void test_json_state_missing(void **state) {
-        char buf[8];
-
-        assert_int_equal(json_top_level_string("{}", "state", buf, sizeof buf), -ENOENT);
-        assert_int_equal(json_top_level_string("{\"config\":{\"state\":\"Running\"}}", "state", buf, sizeof buf), -ENOENT);
-        assert_int_equal(json_top_level_string("{\"x\":\"\\\"state\\\":\\\"Running\\\"\"}", "state", buf, sizeof buf), -ENOENT);
-        /* A name that merely starts with the key, or embeds a NUL after it. */
-        assert_int_equal(json_top_level_string("{\"states\":\"Running\"}", "state", buf, sizeof buf), -ENOENT);
-        assert_int_equal(json_top_level_string("{\"state\\u0000x\":\"Running\"}", "state", buf, sizeof buf), -ENOENT);
-        assert_int_equal(json_top_level_string("{\"state\":3}", "state", buf, sizeof buf), -EMEDIUMTYPE);
-        assert_int_equal(json_top_level_string("{\"state\":{\"a\":1}}", "state", buf, sizeof buf), -EMEDIUMTYPE);
-        assert_int_equal(json_top_level_string("{\"state\":\"Shutdown\"}", "state", buf, sizeof buf), -ENOBUFS);
-        assert_int_equal(json_top_level_string("{\"state\":\"Created\"}", "state", buf, sizeof buf), 0);
-}
-
-static void test_json_malformed(void **state) {
-        static const char *const bad[] = {
-                "",
-                "[\"state\",\"Running\"]",
-                "\"state\"",
-                "{",
-                "{\"config\":{\"a\":1}",
-                "{\"config\":\"unterminated}",
-                "{\"config\" \"Created\",\"state\":\"Running\"}",
-                "{\"config\":,\"state\":\"Running\"}",
-                "{\"a\":1 \"state\":\"Running\"}",
-                "{\"a\":1,}",
-                "{state:\"Running\"}",
-                "{\"a\":\"\\x\",\"state\":\"Running\"}",
-                "{\"a\":\"\\u12g4\",\"state\":\"Running\"}",
-                "{\"a\":\"tab\there\",\"state\":\"Running\"}",
-                "{\"state\":\"Run",
-        };
-        char buf[32];
-
-        for (size_t i = 0; i < ELEMENTSOF(bad); i++) {
-                int r = json_top_level_string(bad[i], "state", buf, sizeof buf);
-                if (r != -EBADMSG)
-                        fail_msg("accepted (%d): %s", r, bad[i]);
-        }
-}
-
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_http_cloud_hypervisor),
@@ -222,9 +150,6 @@ int main(void) {
                 cmocka_unit_test(test_http_truncated),
                 cmocka_unit_test(test_http_malformed),
                 cmocka_unit_test(test_http_limits),
-                cmocka_unit_test(test_json_state),
-                cmocka_unit_test(test_json_state_missing),
-                cmocka_unit_test(test_json_malformed),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -3,8 +3,8 @@
 #    script) gives the same results as scenario 1. Its init-top ORDER must run
 #    nestvirt before udev.
 
-# shellcheck source=1-virtio-claim.sh
-. "$LAB_HERE/scenarios/1-virtio-claim.sh"
+# shellcheck source=01-virtio-claim.sh
+. "$LAB_HERE/scenarios/01-virtio-claim.sh"
 
 scenario() {
     lab_kernel "$("$LAB_HERE/topology.sh" --kernel virtio-2node-4dev)"

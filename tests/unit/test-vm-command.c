@@ -1,0 +1,237 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* The Cloud Hypervisor command line of a planned VM (vm_command_build), its tap name and MAC
+ * address, and what systemd reads back from it in ExecStart=. */
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+
+#include "config.h"
+#include "decode-exec-line.h"
+#include "inventory.h"
+#include "parse-values.h"
+#include "plan.h"
+#include "unit-escape.h"
+#include "util.h"
+#include "vm-command.h"
+
+/* ---- vm_command_build: the whole Cloud Hypervisor command line of a planned VM ---- */
+
+static void make_file(const char *root, const char *path, const void *data, size_t size) {
+        _cleanup_(freep) char *full = strjoin(root, path);
+        assert_non_null(full);
+        /* mkdir -p */
+        for (char *s = full + strlen(root) + 1; (s = strchr(s, '/')); s++) {
+                *s = 0;
+                if (mkdir(full, 0755) < 0)
+                        assert_int_equal(errno, EEXIST);
+                *s = '/';
+        }
+        int fd = open(full, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+        assert_true(fd >= 0);
+        assert_int_equal(write(fd, data, size), (ssize_t) size);
+        close(fd);
+}
+
+static void test_vm_command_build(void **state) {
+        static const char conf[] =
+                "[VM train0]\n"
+                "CPUs=2\n"
+                "Memory=4G\n"
+                "Kernel=/var/lib/ch/vmlinux\n"
+                "Cmdline=console=ttyS0 root=/dev/vda1 rw\n"
+                "Disk=/var/lib/nestvirt/a,b c%d/root.raw\n"
+                "Disk=/var/lib/nestvirt/seed.img,readonly\n"
+                "Disk=/var/lib/nestvirt/disk.img\n"
+                "Device=10de:2330\n"
+                "ExtraArguments=--rng \"src=/dev/urandom\"\n";
+        Config c;
+        config_init(&c);
+        assert_int_equal(config_parse_buffer(&c, "/etc/nestvirt.conf", conf, true), 0);
+        config_finish(&c);
+        assert_int_equal(diag_count(&c.diagnostics, DIAG_ERROR), 0);
+        assert_int_equal(c.n_vms, 1);
+        assert_int_equal(c.vms[0].n_disks, 3);
+        assert_string_equal(c.vms[0].disks[0].path, "/var/lib/nestvirt/a,b c%d/root.raw");
+        assert_false(c.vms[0].disks[0].readonly);
+        assert_true(c.vms[0].disks[1].readonly);
+
+        /* One node with CPUs 0-3, one GPU behind virtio-iommu. */
+        Inventory inv = { .has_pci = true, .has_nodes = true, .gigantic_pages = true };
+        inv.nodes = calloc(1, sizeof(NumaNode));
+        assert_non_null(inv.nodes);
+        inv.n_nodes = 1;
+        inv.nodes[0] = (NumaNode) { .id = 0, .memory_kib = UINT64_C(64) << 20 };
+        assert_int_equal(cpu_set_parse("0-3", &inv.nodes[0].cpus), 0);
+        inv.devices = calloc(1, sizeof(PciDevice));
+        assert_non_null(inv.devices);
+        inv.n_devices = 1;
+        inv.devices[0] = (PciDevice) { .vendor = 0x10de, .device = 0x2330, .class = 0x030200, .numa_node = 0,
+                                       .iommu_group = 5 };
+        assert_int_equal(pci_address_parse("0000:41:00.0", &inv.devices[0].address), 0);
+        pci_address_format(inv.devices[0].address, inv.devices[0].name);
+        inv.iommus = calloc(1, sizeof(Iommu));
+        assert_non_null(inv.iommus);
+        inv.n_iommus = 1;
+        inv.iommus[0] = (Iommu) { .name = strdup("0000:00:02.0"), .driver = strdup("virtio_iommu") };
+
+        Plan plan;
+        assert_int_equal(plan_build(&c, &inv, &plan), 0);
+        assert_int_equal(diag_count(&plan.diagnostics, DIAG_ERROR), 0);
+        assert_true(plan.vms[0].valid);
+
+        /* A root where disk.img is a qcow2 image (detected by its magic, not its name). */
+        char root[] = "/tmp/nestvirt-test-escape-XXXXXX";
+        assert_non_null(mkdtemp(root));
+        make_file(root, "/var/lib/nestvirt/disk.img", "QFI\xfb\0\0\0\3", 8);
+
+        _cleanup_(strv_freep) char **argv = NULL;
+        assert_int_equal(vm_command_build(&plan, 0, root, &argv), 0);
+
+        static const char *const expected[] = {
+                "/usr/local/bin/cloud-hypervisor",
+                "--api-socket", "path=/run/nestvirt/train0/api.sock",
+                "--cpus", "boot=2,affinity=[0@[0-3],1@[0-3]]",
+                "--memory", "size=0",
+                "--memory-zone", "id=mem0,size=4G,hugepages=on,hugepage_size=1G,host_numa_node=0",
+                "--kernel", "/var/lib/ch/vmlinux",
+                "--cmdline", "console=ttyS0 root=/dev/vda1 rw",
+                "--disk", "path=\"/var/lib/nestvirt/a,b c%d/root.raw\",image_type=raw",
+                "--disk", "path=/var/lib/nestvirt/seed.img,image_type=raw,readonly=on",
+                "--disk", "path=/var/lib/nestvirt/disk.img,image_type=qcow2",
+                "--device", "path=/sys/bus/pci/devices/0000:41:00.0,id=gpu0",
+                "--serial", "tty",
+                "--console", "off",
+                "--rng", "src=/dev/urandom",
+        };
+        if (strv_length(argv) != ELEMENTSOF(expected))
+                for (size_t i = 0; argv[i]; i++)
+                        print_message("argv[%zu] = [%s]\n", i, argv[i]);
+        assert_int_equal(strv_length(argv), ELEMENTSOF(expected));
+        for (size_t i = 0; i < ELEMENTSOF(expected); i++)
+                assert_string_equal(argv[i], expected[i]);
+
+        /* Through the unit file: the disk word is quoted for systemd, its '%' doubled, and systemd's
+         * reading of the whole line gives back the argv exactly. */
+        StringBuffer b = {};
+        unit_append_exec_argv(&b, argv);
+        _cleanup_(freep) char *line = sb_steal(&b);
+        assert_non_null(line);
+        assert_non_null(strstr(line, " --disk \"path=\\\"/var/lib/nestvirt/a,b c%%d/root.raw\\\",image_type=raw\" "));
+        _cleanup_(strv_freep) char **back = decode_exec_line(line);
+        assert_int_equal(strv_length(back), strv_length(argv));
+        for (size_t i = 0; argv[i]; i++)
+                assert_string_equal(back[i], argv[i]);
+
+        _cleanup_(freep) char *img = strjoin(root, "/var/lib/nestvirt/disk.img");
+        _cleanup_(freep) char *d1 = strjoin(root, "/var/lib/nestvirt");
+        _cleanup_(freep) char *d2 = strjoin(root, "/var/lib");
+        _cleanup_(freep) char *d3 = strjoin(root, "/var");
+        assert_int_equal(unlink(img), 0);
+        assert_int_equal(rmdir(d1), 0);
+        assert_int_equal(rmdir(d2), 0);
+        assert_int_equal(rmdir(d3), 0);
+        assert_int_equal(rmdir(root), 0);
+
+        plan_done(&plan);
+        inventory_done(&inv);
+        config_done(&c);
+}
+
+/* Serial and network options, and a VM without affinity or devices. */
+static void test_vm_command_options(void **state) {
+        static const char conf[] =
+                "[VM web-1]\n"
+                "Memory=2G\n"
+                "Firmware=/usr/share/cloud-hypervisor/hypervisor-fw\n"
+                "CPUAffinity=none\n"
+                "Serial=file\n"
+                "Network=tap\n"
+                "MAC=52:54:00:aa:bb:cc\n"
+                "HostAddress=192.168.249.1/24\n";
+        Config c;
+        config_init(&c);
+        assert_int_equal(config_parse_buffer(&c, "/etc/nestvirt.conf", conf, true), 0);
+        config_finish(&c);
+        assert_int_equal(diag_count(&c.diagnostics, DIAG_ERROR), 0);
+
+        Inventory inv = {};
+        Plan plan;
+        assert_int_equal(plan_build(&c, &inv, &plan), 0);
+        assert_true(plan.vms[0].valid);
+
+        _cleanup_(strv_freep) char **argv = NULL;
+        assert_int_equal(vm_command_build(&plan, 0, "/nonexistent", &argv), 0);
+        assert_true(strv_contains(argv, "boot=1"));   /* CPUs= defaults to 1, no affinity */
+        assert_true(strv_contains(argv, "id=mem0,size=2G,hugepages=on,hugepage_size=1G"));
+        assert_true(strv_contains(argv, "--firmware"));
+        assert_true(strv_contains(argv, "/usr/share/cloud-hypervisor/hypervisor-fw"));
+        assert_false(strv_contains(argv, "--kernel"));
+        assert_false(strv_contains(argv, "--device"));
+        assert_true(strv_contains(argv, "file=/var/log/nestvirt/web-1.serial.log"));
+        assert_true(strv_contains(argv, "tap=nv-web-1,mac=52:54:00:aa:bb:cc,ip=192.168.249.1,mask=255.255.255.0"));
+
+        plan_done(&plan);
+        config_done(&c);
+}
+
+/* A kernel command line starting with '-' must not look like the next option to Cloud Hypervisor. */
+static void test_vm_command_dash_cmdline(void **state) {
+        static const char conf[] =
+                "[VM dash]\n"
+                "Memory=1G\n"
+                "Kernel=/vmlinux\n"
+                "Cmdline=-v console=ttyS0\n";
+        Config c;
+        config_init(&c);
+        assert_int_equal(config_parse_buffer(&c, "/etc/nestvirt.conf", conf, true), 0);
+        config_finish(&c);
+        Inventory inv = {};
+        Plan plan;
+        assert_int_equal(plan_build(&c, &inv, &plan), 0);
+        _cleanup_(strv_freep) char **argv = NULL;
+        assert_int_equal(vm_command_build(&plan, 0, "/nonexistent", &argv), 0);
+        assert_true(strv_contains(argv, "--cmdline=-v console=ttyS0"));
+        assert_false(strv_contains(argv, "--cmdline"));
+        plan_done(&plan);
+        config_done(&c);
+}
+
+static void test_tap_and_mac(void **state) {
+        VmConfig vm = { .name = (char *) "train0" };
+        _cleanup_(freep) char *t1 = vm_tap_name(&vm);
+        assert_string_equal(t1, "nv-train0");
+
+        VmConfig longer = { .name = (char *) "a-very-long-vm-name-0123456789" };
+        _cleanup_(freep) char *t2 = vm_tap_name(&longer);
+        assert_non_null(t2);
+        assert_true(strlen(t2) <= TAP_NAME_MAX);
+        assert_true(tap_name_is_valid(t2));
+        VmConfig longer2 = { .name = (char *) "a-very-long-vm-name-0123456788" };
+        _cleanup_(freep) char *t3 = vm_tap_name(&longer2);
+        assert_string_not_equal(t2, t3);   /* same 7-character prefix, different names */
+
+        char m1[18], m2[18], m3[18];
+        vm_mac_address(&vm, "/nonexistent", m1);
+        vm_mac_address(&vm, "/nonexistent", m2);
+        vm_mac_address(&longer, "/nonexistent", m3);
+        assert_string_equal(m1, m2);      /* stable */
+        assert_string_not_equal(m1, m3);
+        const char *reason;
+        assert_int_equal(parse_mac(m1, &reason), 0);   /* unicast, not all-zero */
+        assert_int_equal(unhex(m1[1]) & 0x3, 0x2);      /* locally administered unicast */
+}
+
+int main(void) {
+        const struct CMUnitTest tests[] = {
+                cmocka_unit_test(test_vm_command_build),
+                cmocka_unit_test(test_vm_command_options),
+                cmocka_unit_test(test_vm_command_dash_cmdline),
+                cmocka_unit_test(test_tap_and_mac),
+        };
+        return cmocka_run_group_tests(tests, NULL, NULL);
+}
