@@ -265,9 +265,11 @@ int read_one_line_file(const char *path, char **ret) {
 
 int read_link_basename(const char *path, char **ret) {
         char buf[PATH_MAX];
-        ssize_t n = readlink(path, buf, sizeof buf - 1);
+        ssize_t n = readlink(path, buf, sizeof buf);
         if (n < 0)
                 return -errno;
+        if ((size_t) n >= sizeof buf)
+                return -ENAMETOOLONG;   /* readlink() truncates silently */
         buf[n] = 0;
         const char *b = strrchr(buf, '/');
         char *s = strdup(b ? b + 1 : buf);

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #pragma once
 
+#include <limits.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -43,6 +44,8 @@ void sb_appendf(StringBuffer *b, const char *fmt, ...) _printf_(2, 3);
 char *sb_steal(StringBuffer *b);   /* NULL on OOM */
 void sb_done(StringBuffer *b);
 
+/* snprintf() into a fixed path buffer: -ENAMETOOLONG rather than a silently truncated path. */
+#define snprintf_path(buf, ...) ((size_t) snprintf((buf), sizeof(buf), __VA_ARGS__) >= sizeof(buf) ? -ENAMETOOLONG : 0)
 /* Paths under an alternate root (NULL or "/" means the real root). */
 char *path_under_root(const char *root, const char *path);
 int read_full_file(const char *path, char **ret, size_t *ret_size);

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <dirent.h>
-#include <limits.h>
+#include <fcntl.h>
 #include <sys/stat.h>
 
+#include "chase.h"
 #include "conf-files.h"
 #include "util.h"
 
@@ -18,32 +19,111 @@ typedef struct Candidate {
         int dir;
 } Candidate;
 
-static bool is_masked(const char *real) {
-        char buf[PATH_MAX];
-        ssize_t n = readlink(real, buf, sizeof buf - 1);
-        if (n < 0)
-                return false;
-        buf[n] = 0;
-        /* Compare the link text: under --root the target must not be resolved on the host. */
-        return streq(buf, "/dev/null");
+static bool owner_is_trusted(const ConfPolicy *p, uid_t uid) {
+        return uid == 0 || (p->allow_owner != 0 && uid == p->allow_owner);
 }
 
+/* One error when ST fails the policy. WHAT says what it is about when that is not the file at
+ * WHERE itself ("directory /etc is "), FIX is the path in the command that fixes it. */
+static bool report_unsafe(Diagnostics *d, Location where, const ConfPolicy *p, const struct stat *st,
+                          const char *what, const char *fix, const char *consequence) {
+        if (!p->check_ownership)
+                return false;
+        if (!owner_is_trusted(p, st->st_uid)) {
+                diag_add(d, DIAG_ERROR, where, NULL, NULL,
+                         "refusing to read: %sowned by uid %u, not root; run chown root:root %s%s", what,
+                         (unsigned) st->st_uid, fix, consequence);
+                return true;
+        }
+        if (st->st_mode & (S_IWGRP | S_IWOTH)) {
+                diag_add(d, DIAG_ERROR, where, NULL, NULL,
+                         "refusing to read: %swritable by %s (mode %04o); run chmod go-w %s%s", what,
+                         (st->st_mode & S_IWOTH) ? "everyone" : "its group", (unsigned) (st->st_mode & 07777),
+                         fix, consequence);
+                return true;
+        }
+        return false;
+}
+
+/* Whoever can write a directory on the way can swap the file or plant a link: check each one
+ * below the root, from the top down. DIR is resolved (no links). 1: safe, 0: refused. */
+static int check_directories(const char *root, const ConfPolicy *p, const char *dir, Diagnostics *d,
+                             Location where, const char *consequence) {
+        if (!p->check_ownership)
+                return 1;
+        _cleanup_(freep) char *prefix = strdup(dir);
+        if (!prefix)
+                return -ENOMEM;
+        for (char *s = prefix + 1;; s++) {
+                if (*s && *s != '/')
+                        continue;
+                char saved = *s;
+                *s = 0;
+                if (prefix[1]) {
+                        _cleanup_(freep) char *full = path_under_root(root, prefix), *what = NULL;
+                        struct stat st;
+                        if (!full || asprintf_safe(&what, "directory %s is ", prefix) < 0)
+                                return -ENOMEM;
+                        if (stat(full, &st) < 0) {
+                                if (errno == ENOENT)
+                                        return 1;   /* nothing below to read: opening it says so */
+                                diag_add(d, DIAG_ERROR, where, NULL, NULL, "refusing to read: cannot check directory %s: %s%s",
+                                         prefix, strerror(errno), consequence);
+                                return 0;
+                        }
+                        if (report_unsafe(d, where, p, &st, what, prefix, consequence))
+                                return 0;
+                }
+                if (!saved)
+                        return 1;
+                *s = saved;
+        }
+}
+
+static char *parent_of(const char *path) {
+        char *p = strdup(path);
+        if (!p)
+                return NULL;
+        char *slash = strrchr(p, '/');
+        if (slash)
+                slash[slash == p] = 0;   /* "/etc" -> "/" */
+        return p;
+}
+
+/* Adds LOGICAL unless it is missing or masked. Its directory and any link resolve inside ROOT. */
 static int push_file(ConfFile **files, size_t *n, const char *root, const char *logical) {
-        _cleanup_(freep) char *real = path_under_root(root, logical);
-        if (!real)
+        _cleanup_(freep) char *dir = parent_of(logical), *dir_target = NULL, *in_root = NULL, *full = NULL;
+        if (!dir)
                 return -ENOMEM;
-        if (is_masked(real) || access(real, F_OK) < 0)
+        int r = chase_in_root(root, dir, &dir_target);
+        if (r <= 0)
+                return r == 0 || r == -ENOTDIR ? 0 : r;   /* no directory, no file */
+        in_root = strjoin(streq(dir_target, "/") ? "" : dir_target, strrchr(logical, '/'));
+        full = in_root ? path_under_root(root, in_root) : NULL;
+        if (!full)
+                return -ENOMEM;
+        struct stat st;
+        if (lstat(full, &st) < 0 && errno == ENOENT)
                 return 0;
-        ConfFile *f = realloc(*files, sizeof(ConfFile) * (*n + 1));
-        if (!f)
+
+        char *target = NULL;
+        r = chase_in_root(root, in_root, &target);
+        if (r == -ENOMEM)
+                return r;
+        if (r < 0)
+                target = TAKE_PTR(in_root);   /* a link loop ...: opening it says so */
+        if (streq(target, "/dev/null")) {   /* the mask; whether the root has a /dev or not */
+                free(target);
+                return 0;
+        }
+        ConfFile *f = ARRAY_APPEND(*files, *n);
+        if (!f) {
+                free(target);
                 return -ENOMEM;
-        *files = f;
-        f[*n].logical = strdup(logical);
-        if (!f[*n].logical)
-                return -ENOMEM;
-        f[*n].real = TAKE_PTR(real);
-        (*n)++;
-        return 0;
+        }
+        *f = (ConfFile) { .logical = strdup(logical), .target = target, .in_root = true };
+        f->real = path_under_root(root, target);
+        return f->logical && f->real ? 0 : -ENOMEM;
 }
 
 static int cmp_candidate(const void *a, const void *b) {
@@ -55,45 +135,44 @@ static int cmp_candidate(const void *a, const void *b) {
         return y->dir - x->dir;
 }
 
-static int collect_dir(const char *root, int dir, Candidate **c, size_t *n) {
-        _cleanup_(freep) char *path = path_under_root(root, dropin_dirs[dir]);
+static int collect_dir(const char *root, const ConfPolicy *p, Diagnostics *d, int dir, Candidate **c, size_t *n) {
+        _cleanup_(freep) char *target = NULL, *path = NULL;
+        int r = chase_in_root(root, dropin_dirs[dir], &target);
+        if (r <= 0)
+                return r == 0 || r == -ENOTDIR ? 0 : r;
+        /* Anyone who can write here could mask a vendor drop-in or plant one: none of it counts. */
+        r = check_directories(root, p, target, d, (Location) { dropin_dirs[dir], 0 }, "; none of its drop-ins is read");
+        if (r <= 0)
+                return r;
+        path = path_under_root(root, target);
         if (!path)
                 return -ENOMEM;
-        DIR *d = opendir(path);
-        if (!d)
+        DIR *dd = opendir(path);
+        if (!dd)
                 return errno == ENOENT || errno == ENOTDIR ? 0 : -errno;
 
-        int r = 0;
         struct dirent *de;
-        while ((de = readdir(d))) {
+        r = 0;
+        while (r >= 0 && (de = readdir(dd))) {
                 size_t l = strlen(de->d_name);
                 if (de->d_name[0] == '.' || l < 6 || !streq(de->d_name + l - 5, ".conf"))
                         continue;
-                Candidate *x = realloc(*c, sizeof(Candidate) * (*n + 1));
-                if (!x) {
+                Candidate *x = ARRAY_APPEND(*c, *n);
+                if (!x || !(*x = (Candidate) { .name = strdup(de->d_name), .dir = dir }).name)
                         r = -ENOMEM;
-                        break;
-                }
-                *c = x;
-                x[*n] = (Candidate) { .name = strdup(de->d_name), .dir = dir };
-                if (!x[*n].name) {
-                        r = -ENOMEM;
-                        break;
-                }
-                (*n)++;
         }
-        closedir(d);
+        closedir(dd);
         return r;
 }
 
-int conf_files_list(const char *root, ConfFile **ret, size_t *ret_n) {
+int conf_files_list(const char *root, const ConfPolicy *policy, Diagnostics *d, ConfFile **ret, size_t *ret_n) {
         Candidate *c = NULL;
         size_t n_c = 0, n = 0;
         ConfFile *files = NULL;
         int r = 0;
 
         for (int dir = 0; dir < N_DIRS && r >= 0; dir++)
-                r = collect_dir(root, dir, &c, &n_c);
+                r = collect_dir(root, policy, d, dir, &c, &n_c);
         if (r < 0)
                 goto finish;
 
@@ -130,10 +209,215 @@ finish:
         return 0;
 }
 
-void conf_files_free(ConfFile *f, size_t n) {
-        for (size_t i = 0; i < n; i++) {
-                free(f[i].logical);
-                free(f[i].real);
+int conf_file_single(const char *path, ConfFile *ret) {
+        _cleanup_(freep) char *abs = NULL, *cwd = NULL;
+        if (!path_is_absolute(path) && !(cwd = getcwd(NULL, 0)))
+                return -errno;
+        abs = cwd ? strjoin(cwd, "/", path) : strdup(path);
+        if (!abs)
+                return -ENOMEM;
+        char *resolved = NULL;
+        int r = chase_in_root(NULL, abs, &resolved);
+        if (r == -ENOMEM)
+                return r;
+        *ret = (ConfFile) {
+                .logical = strdup(path),
+                /* The target is named in messages only when it differs: a link. */
+                .target = r >= 0 && !streq(resolved, abs) ? resolved : strdup(path),
+                .real = r >= 0 ? strdup(resolved) : TAKE_PTR(abs),
+        };
+        if (ret->target != resolved)
+                free(resolved);
+        if (!ret->logical || !ret->target || !ret->real) {
+                conf_file_done(ret);
+                return -ENOMEM;
         }
+        return 0;
+}
+
+static const char *file_type_name(mode_t mode) {
+        return S_ISDIR(mode) ? "a directory"
+             : S_ISFIFO(mode) ? "a FIFO (named pipe)"
+             : S_ISCHR(mode) ? "a character device"
+             : S_ISBLK(mode) ? "a block device"
+             : S_ISSOCK(mode) ? "a socket"
+             : S_ISLNK(mode) ? "a symbolic link"
+             : "not a file";
+}
+
+static bool is_link(const ConfFile *f) {
+        return !streq(f->target, f->logical);
+}
+
+static int report_cannot_open(Diagnostics *d, Location where, const char *root, const ConfFile *f, int error) {
+        if (error == ENOENT && is_link(f))
+                diag_add(d, DIAG_ERROR, where, NULL, NULL, "cannot open: it links to %s, which does not exist%s; "
+                         "fix or remove the link", f->target, isempty(root) || streq(root, "/") ? "" : " in the root");
+        else
+                diag_add(d, DIAG_ERROR, where, NULL, NULL,
+                         "cannot open: %s; check that it exists and is readable by root", strerror(error));
+        return 0;
+}
+
+/* Opens what F names only if it is a regular file the policy accepts: a device is never opened
+ * (that alone can act), a FIFO never waited on (the boot would hang). Returns 1 and the fd,
+ * 0 when refused (reported), -ENOMEM. */
+static int open_checked(const char *root, const ConfFile *f, const ConfPolicy *p, Location where, Diagnostics *d,
+                        struct stat *st, int *ret_fd) {
+        _cleanup_(freep) char *what = NULL, *parent = NULL;
+        if (asprintf_safe(&what, "its link target %s is ", f->target) < 0)
+                return -ENOMEM;
+        if (f->in_root) {
+                if (!(parent = parent_of(f->target)))
+                        return -ENOMEM;
+                int r = check_directories(root, p, parent, d, where, "");
+                if (r <= 0)
+                        return r;
+        }
+        if (lstat(f->real, st) < 0)
+                return report_cannot_open(d, where, root, f, errno);
+        if (!S_ISREG(st->st_mode)) {
+                if (S_ISLNK(st->st_mode))   /* the real path is resolved: only a loop leaves a link */
+                        return report_cannot_open(d, where, root, f, ELOOP);
+                diag_add(d, DIAG_ERROR, where, NULL, NULL, "refusing to read: %s%s, not a regular file; replace it "
+                         "with one (a link to /dev/null masks a drop-in)", is_link(f) ? what : "it is ",
+                         file_type_name(st->st_mode));
+                return 0;
+        }
+        _cleanup_(closep) int fd = open(f->real, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK | O_NOFOLLOW);
+        if (fd < 0)
+                return report_cannot_open(d, where, root, f, errno);
+        struct stat opened;
+        if (fstat(fd, &opened) < 0 || opened.st_dev != st->st_dev || opened.st_ino != st->st_ino) {
+                diag_add(d, DIAG_ERROR, where, NULL, NULL, "refusing to read: it was replaced while being read; try again");
+                return 0;
+        }
+        *st = opened;
+        if (report_unsafe(d, where, p, st, is_link(f) ? what : "", is_link(f) ? f->target : f->logical, ""))
+                return 0;
+        *ret_fd = fd;
+        fd = -1;
+        return 1;
+}
+
+/* Reads at most CONF_FILE_SIZE_MAX bytes: -EFBIG beyond (the size can lie: /proc, a growing file). */
+static int read_bounded(int fd, char **ret, size_t *ret_size) {
+        size_t n = 0, allocated = 4096;
+        _cleanup_(freep) char *buf = malloc(allocated + 1);
+        if (!buf)
+                return -ENOMEM;
+        for (;;) {
+                if (n == allocated) {
+                        allocated *= 2;
+                        char *b = realloc(buf, allocated + 1);
+                        if (!b)
+                                return -ENOMEM;
+                        buf = b;
+                }
+                ssize_t k = read(fd, buf + n, allocated - n);
+                if (k < 0 && errno == EINTR)
+                        continue;
+                if (k < 0)
+                        return -errno;
+                if (k == 0)
+                        break;
+                n += k;
+                if (n > CONF_FILE_SIZE_MAX)
+                        return -EFBIG;
+        }
+        buf[n] = 0;
+        *ret = TAKE_PTR(buf);
+        *ret_size = n;
+        return 0;
+}
+
+/* Control bytes make the file binary: the parser says so, once for the file. */
+static bool has_control_bytes(const char *data, size_t size) {
+        for (size_t i = 0; i < size; i++) {
+                unsigned char c = data[i];
+                if ((c < 0x20 && !strchr("\t\n\v\f\r", c)) || c == 0x7f)
+                        return true;
+        }
+        return false;
+}
+
+/* The first byte that does not start a well-formed UTF-8 sequence (no overlong forms, no
+ * surrogates, nothing above U+10FFFF), or NULL. */
+static const char *find_invalid_utf8(const char *data, size_t size) {
+        const unsigned char *p = (const unsigned char *) data, *end = p + size;
+        while (p < end) {
+                unsigned n;
+                uint32_t c = *p, min;
+                if (c < 0x80) {
+                        p++;
+                        continue;
+                }
+                if ((c & 0xe0) == 0xc0)
+                        n = 1, min = 0x80, c &= 0x1f;
+                else if ((c & 0xf0) == 0xe0)
+                        n = 2, min = 0x800, c &= 0x0f;
+                else if ((c & 0xf8) == 0xf0)
+                        n = 3, min = 0x10000, c &= 0x07;
+                else
+                        return (const char *) p;
+                if ((size_t) (end - p) < n + 1)
+                        return (const char *) p;
+                for (unsigned i = 1; i <= n; i++) {
+                        if ((p[i] & 0xc0) != 0x80)
+                                return (const char *) p;
+                        c = c << 6 | (p[i] & 0x3f);
+                }
+                if (c < min || c > 0x10ffff || (c >= 0xd800 && c <= 0xdfff))
+                        return (const char *) p;
+                p += n + 1;
+        }
+        return NULL;
+}
+
+int conf_file_read(const char *root, const ConfFile *f, const ConfPolicy *policy, Location where, Diagnostics *d,
+                   char **ret, size_t *ret_size) {
+        struct stat st;
+        _cleanup_(closep) int fd = -1;
+        int r = open_checked(root, f, policy, where, d, &st, &fd);
+        if (r <= 0)
+                return r;
+
+        _cleanup_(freep) char *data = NULL;
+        size_t size = 0;
+        r = st.st_size > CONF_FILE_SIZE_MAX ? -EFBIG : read_bounded(fd, &data, &size);
+        if (r == -EFBIG)
+                diag_add(d, DIAG_ERROR, where, NULL, NULL, "refusing to read: larger than %u KiB, no configuration "
+                         "is that big; check what was written to %s", CONF_FILE_SIZE_MAX / 1024, f->logical);
+        else if (r < 0 && r != -ENOMEM)
+                diag_add(d, DIAG_ERROR, where, NULL, NULL, "cannot read: %s", strerror(-r));
+        if (r < 0)
+                return r == -ENOMEM ? r : 0;
+
+        /* Units, the journal and JSON output all expect UTF-8: stop bad bytes at their line. */
+        const char *bad = has_control_bytes(data, size) ? NULL : find_invalid_utf8(data, size);
+        if (bad) {
+                unsigned line = 1;
+                for (const char *q = data; q < bad; q++)
+                        line += *q == '\n';
+                diag_add(d, DIAG_ERROR, (Location) { where.file, line }, NULL, NULL,
+                         "not valid UTF-8 (byte 0x%02x), the file is not read; save it as UTF-8",
+                         (unsigned char) *bad);
+                return 0;
+        }
+        *ret = TAKE_PTR(data);
+        *ret_size = size;
+        return 1;
+}
+
+void conf_file_done(ConfFile *f) {
+        free(f->logical);
+        free(f->target);
+        free(f->real);
+        *f = (ConfFile) {};
+}
+
+void conf_files_free(ConfFile *f, size_t n) {
+        for (size_t i = 0; i < n; i++)
+                conf_file_done(&f[i]);
         free(f);
 }

@@ -196,57 +196,18 @@ int config_parse_buffer(Config *c, const char *file, const char *data, bool stri
         return conf_parse_buffer(f, data, strlen(data), on_section, on_item, &s, &c->diagnostics);
 }
 
-/* Root runs what this file says at boot: refuse what others could have written. */
-static bool file_is_safe(Config *c, const char *logical, int fd) {
-        struct stat st;
-        if (fstat(fd, &st) < 0)
-                return false;
-        Location where = { intern_file(c, logical, false), 0 };
-        if (st.st_uid != 0 && st.st_uid != geteuid()) {
-                diag_add(&c->diagnostics, DIAG_ERROR, where, NULL, NULL,
-                         "refusing to read: owned by uid %u, not root; run chown root:root %s",
-                         (unsigned) st.st_uid, logical);
-                return false;
-        }
-        if (st.st_mode & (S_IWGRP | S_IWOTH)) {
-                diag_add(&c->diagnostics, DIAG_ERROR, where, NULL, NULL,
-                         "refusing to read: writable by %s (mode %04o); run chmod go-w %s",
-                         (st.st_mode & S_IWOTH) ? "everyone" : "its group", (unsigned) (st.st_mode & 07777), logical);
-                return false;
-        }
-        if (!S_ISREG(st.st_mode)) {
-                diag_add(&c->diagnostics, DIAG_ERROR, where, NULL, NULL, "not a regular file; replace it with one");
-                return false;
-        }
-        return true;
-}
-
-static int load_one(Config *c, const char *logical, const char *real, const ConfigLoadOptions *o) {
-        _cleanup_(closep) int fd = open(real, O_RDONLY | O_CLOEXEC | O_NOCTTY);
-        if (fd < 0) {
-                diag_add(&c->diagnostics, DIAG_ERROR, (Location) { intern_file(c, logical, false), 0 }, NULL,
-                         NULL, "cannot open: %s; check that it exists and is readable by root", strerror(errno));
-                return 0;
-        }
-        if (o->check_ownership && !file_is_safe(c, logical, fd)) {
-                for (size_t i = 0; i < c->n_files; i++)
-                        if (streq(c->files[i].path, logical))
-                                c->files[i].refused = true;
-                return 0;
-        }
-        _cleanup_(freep) char *data = NULL;
-        size_t size;
-        char path[64];
-        snprintf(path, sizeof path, "/proc/self/fd/%d", fd);
-        int r = read_full_file(path, &data, &size);
-        if (r < 0) {
-                diag_add(&c->diagnostics, DIAG_ERROR, (Location) { intern_file(c, logical, false), 0 }, NULL,
-                         NULL, "cannot read: %s", strerror(-r));
-                return r == -ENOMEM ? r : 0;
-        }
-        const char *f = intern_file(c, logical, false);
+static int load_one(Config *c, const char *root, const ConfFile *file, const ConfPolicy *policy, bool strict) {
+        const char *f = intern_file(c, file->logical, false);
         if (!f)
                 return -ENOMEM;
+        _cleanup_(freep) char *data = NULL;
+        size_t size;
+        int r = conf_file_read(root, file, policy, (Location) { f, 0 }, &c->diagnostics, &data, &size);
+        for (size_t i = 0; r == 0 && i < c->n_files; i++)
+                c->files[i].refused |= c->files[i].path == f;
+        if (r <= 0)
+                return r;
+        const char *logical = f;
         c->digest = fnv1a(fnv1a(c->digest, logical, strlen(logical) + 1), data, size);
         /* Not even a comment: more likely truncated than meant (the shipped file has comments). */
         size_t blank = 0;
@@ -256,7 +217,7 @@ static int load_one(Config *c, const char *logical, const char *real, const Conf
                 diag_add(&c->diagnostics, DIAG_WARNING, (Location) { f, 0 }, NULL, NULL,
                          "empty, it configures nothing; write [Host] or [VM NAME] sections into it (to mask a "
                          "drop-in of the same name, make it a link to /dev/null instead)");
-        ParseState s = { .config = c, .strict = o->strict };
+        ParseState s = { .config = c, .strict = strict };
         return conf_parse_buffer(f, data, size, on_section, on_item, &s, &c->diagnostics);
 }
 
@@ -316,15 +277,24 @@ int config_load(const ConfigLoadOptions *o, Config *ret) {
 
         config_init(&c);
 
-        if (o->single_file)
-                r = load_one(&c, o->single_file, o->single_file, o);
-        else {
+        if (o->check_ownership && o->allow_owner != 0)
+                diag_add(&c.diagnostics, DIAG_NOTE, (Location) {}, NULL, NULL,
+                         "ownership not enforced: files and directories owned by uid %u were accepted as if owned "
+                         "by root (--allow-owner); the boot refuses them", (unsigned) o->allow_owner);
+        ConfPolicy policy = { .check_ownership = o->check_ownership, .allow_owner = o->allow_owner };
+        if (o->single_file) {
+                ConfFile file = {};
+                r = conf_file_single(o->single_file, &file);
+                if (r >= 0)
+                        r = load_one(&c, NULL, &file, &policy, o->strict);
+                conf_file_done(&file);
+        } else {
                 ConfFile *files = NULL;
                 size_t n = 0;
-                r = conf_files_list(o->root, &files, &n);
+                r = conf_files_list(o->root, &policy, &c.diagnostics, &files, &n);
                 if (r >= 0)
                         for (size_t i = 0; i < n && r >= 0; i++)
-                                r = load_one(&c, files[i].logical, files[i].real, o);
+                                r = load_one(&c, o->root, &files[i], &policy, o->strict);
                 if (r >= 0 && n == 0)
                         diag_add(&c.diagnostics, DIAG_NOTE, (Location) {}, NULL, NULL,
                                  "no configuration found (%s and drop-ins); nothing to do", CONFIG_MAIN_FILE);

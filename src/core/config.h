@@ -2,6 +2,7 @@
 #pragma once
 
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "cpu-set.h"
 #include "diag.h"
@@ -122,6 +123,7 @@ typedef struct ConfigLoadOptions {
         const char *single_file;   /* --config FILE: read only this (a real path, not under root) */
         bool strict;               /* unknown sections/keys are errors (check), not warnings */
         bool check_ownership;      /* refuse files writable by non-root */
+        uid_t allow_owner;         /* with check_ownership: trust this owner like root (image CI); 0: none */
 } ConfigLoadOptions;
 
 int config_load(const ConfigLoadOptions *o, Config *ret);

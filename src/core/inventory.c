@@ -17,9 +17,11 @@ static int read_u64_file(const char *path, uint64_t *ret) {
 }
 
 static int read_link_name(int dfd, const char *name, char *buf, size_t size, const char **ret) {
-        ssize_t n = readlinkat(dfd, name, buf, size - 1);
+        ssize_t n = readlinkat(dfd, name, buf, size);
         if (n < 0)
                 return -errno;
+        if ((size_t) n >= size)
+                return -ENAMETOOLONG;   /* readlinkat() truncates silently */
         buf[n] = 0;
         const char *b = strrchr(buf, '/');
         *ret = b ? b + 1 : buf;
@@ -160,10 +162,12 @@ static int cmp_node(const void *a, const void *b) {
 }
 
 static int load_node(const char *dir, unsigned id, NumaNode *n) {
-        char path[512];
+        char path[PATH_MAX];
         _cleanup_(freep) char *s = NULL;
 
         *n = (NumaNode) { .id = id };
+        if (snprintf_path(path, "%s/node%u/" GIGANTIC_DIR "/free_hugepages", dir, id) < 0)   /* the longest */
+                return -ENAMETOOLONG;
         snprintf(path, sizeof path, "%s/node%u/cpulist", dir, id);
         if (read_one_line_file(path, &s) >= 0) {
                 int r = cpu_set_parse(s, &n->cpus);
@@ -249,8 +253,12 @@ static int load_iommus(const char *root, Inventory *inv) {
                         break;
                 }
                 /* The class device's parent is the IOMMU's own device; its driver names the kind. */
-                char path[512];
-                snprintf(path, sizeof path, "%s/%s/device/driver", dir, de->d_name);
+                char path[PATH_MAX];
+                if (snprintf_path(path, "%s/%s/device/driver", dir, de->d_name) < 0) {   /* the longest */
+                        free(i->name);
+                        r = -ENAMETOOLONG;
+                        break;
+                }
                 (void) read_link_basename(path, &i->driver);
                 if (!i->driver) {
                         snprintf(path, sizeof path, "%s/%s/intel-iommu", dir, de->d_name);
@@ -279,9 +287,12 @@ static int load_interrupt_remapping(const char *root, Inventory *inv) {
         while ((de = readdir(d)) && !inv->interrupt_remapping) {
                 if (de->d_name[0] == '.')
                         continue;
-                char path[512];
+                char path[PATH_MAX];
                 _cleanup_(freep) char *chip = NULL;
-                snprintf(path, sizeof path, "%s/%s/chip_name", dir, de->d_name);
+                if (snprintf_path(path, "%s/%s/chip_name", dir, de->d_name) < 0) {
+                        closedir(d);
+                        return -ENAMETOOLONG;
+                }
                 if (read_one_line_file(path, &chip) >= 0 && startswith(chip, "IR-"))
                         inv->interrupt_remapping = true;
         }

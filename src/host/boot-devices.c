@@ -53,8 +53,9 @@ static int add_block_device(dev_t dev, const char *what, char ***devs, char ***r
                         continue;
                 char dev_attr[PATH_MAX], buf[32];
                 unsigned maj, min;
-                snprintf(dev_attr, sizeof dev_attr, "%s/%s/dev", slaves, de->d_name);
-                if (sysfs_read(dev_attr, buf, sizeof buf) >= 0 && sscanf(buf, "%u:%u", &maj, &min) == 2)
+                if (snprintf_path(dev_attr, "%s/%s/dev", slaves, de->d_name) < 0)
+                        r = -ENAMETOOLONG;
+                else if (sysfs_read(dev_attr, buf, sizeof buf) >= 0 && sscanf(buf, "%u:%u", &maj, &min) == 2)
                         r = add_block_device(makedev(maj, min), what, devs, reasons, depth + 1);
         }
         closedir(d);
@@ -142,7 +143,10 @@ static int add_consoles(char ***devs, char ***reasons) {
                 struct dirent *de;
                 while ((de = readdir(d))) {
                         char attr[PATH_MAX], buf[8];
-                        snprintf(attr, sizeof attr, "%s/%s/boot_vga", pci, de->d_name);
+                        if (snprintf_path(attr, "%s/%s/boot_vga", pci, de->d_name) < 0) {
+                                closedir(d);
+                                return -ENAMETOOLONG;
+                        }
                         if (de->d_name[0] != '.' && sysfs_read(attr, buf, sizeof buf) >= 0 && streq(buf, "1") &&
                             !strv_contains(*devs, de->d_name) &&
                             (strv_extend(devs, de->d_name) < 0 || strv_extend(reasons, what) < 0)) {

@@ -8,6 +8,7 @@ int context_load(Context *ctx, bool strict) {
                 .single_file = arg_config,
                 .strict = strict,
                 .check_ownership = true,
+                .allow_owner = arg_allow_owner,
         };
         int r;
 

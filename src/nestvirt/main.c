@@ -5,11 +5,13 @@
 #include "log-journal.h"
 #include "log.h"
 #include "nestvirt.h"
+#include "util.h"
 #include "vm-verbs.h"
 
 const char *arg_root = NULL;
 const char *arg_config = NULL;
 bool arg_json = false;
+unsigned arg_allow_owner = 0;
 
 typedef struct Verb {
         const char *name;
@@ -75,6 +77,7 @@ static void help(const Verb *v) {
                "  --root DIR      Read config, /sys and /proc under DIR (an image, a test fixture)\n"
                "  --config FILE   Read only FILE instead of /etc/nestvirt.conf and its drop-ins\n"
                "  --json          Machine-readable output (check, plan, devices, status)\n"
+               "  --allow-owner UID  Accept config owned by UID as if by root (unprivileged image CI)\n"
                "  --force         bind-vfio: bind even devices the running system depends on\n"
                "  --timeout SEC   vm wait-running, vm stop: give up after SEC seconds\n"
                "  -h --help       Show help; 'nestvirt COMMAND --help' for one command\n"
@@ -83,7 +86,7 @@ static void help(const Verb *v) {
 }
 
 int main(int argc, char *argv[]) {
-        enum { ARG_ROOT = 0x100, ARG_CONFIG, ARG_JSON, ARG_VERSION, ARG_FORCE, ARG_TIMEOUT };
+        enum { ARG_ROOT = 0x100, ARG_CONFIG, ARG_JSON, ARG_VERSION, ARG_FORCE, ARG_TIMEOUT, ARG_ALLOW_OWNER };
         static const struct option options[] = {
                 { "root", required_argument, NULL, ARG_ROOT },
                 { "config", required_argument, NULL, ARG_CONFIG },
@@ -92,6 +95,7 @@ int main(int argc, char *argv[]) {
                 { "version", no_argument, NULL, ARG_VERSION },
                 { "force", no_argument, NULL, ARG_FORCE },
                 { "timeout", required_argument, NULL, ARG_TIMEOUT },
+                { "allow-owner", required_argument, NULL, ARG_ALLOW_OWNER },
                 {},
         };
         const Verb *verb = NULL;
@@ -130,6 +134,12 @@ int main(int argc, char *argv[]) {
                         arg_timeout = (unsigned) v;
                         break;
                 }
+                case ARG_ALLOW_OWNER:
+                        if (safe_atou(optarg, &arg_allow_owner) < 0) {
+                                fprintf(stderr, "nestvirt: --allow-owner wants a numeric uid, not '%s'\n", optarg);
+                                return EXIT_USAGE;
+                        }
+                        break;
                 case ARG_VERSION:
                         printf("nestvirt %s\n", NESTVIRT_VERSION);
                         return 0;

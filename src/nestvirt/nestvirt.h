@@ -11,6 +11,7 @@ extern const char *arg_root;
 extern const char *arg_config;
 extern bool arg_json;
 extern bool arg_force;
+extern unsigned arg_allow_owner;   /* --allow-owner UID: trusted like root (image CI) */
 
 #define EXIT_PROBLEMS 1
 #define EXIT_USAGE 2
