@@ -107,7 +107,7 @@ static void ensure_virtio_iommu(const Inventory *inv) {
         if (inv->n_iommus > 0)
                 return;
         for (size_t i = 0; i < inv->n_devices; i++)
-                if (inv->devices[i].vendor == 0x1af4 && inv->devices[i].device == 0x1057) {
+                if (pci_device_is_virtio_iommu(&inv->devices[i])) {
                         /* virtio_pci is built into some kernels; virtio_iommu then loads on its own. */
                         (void) module_load("virtio_pci", NULL);
                         int r = module_load("virtio_iommu", NULL);
