@@ -2,8 +2,8 @@
 #include <libkmod.h>
 #include <sys/utsname.h>
 
+#include "kmod-util.h"
 #include "log.h"
-#include "runtime.h"
 #include "util.h"
 
 static struct kmod_ctx *kmod_context(void) {

@@ -2,7 +2,7 @@
 #include <fcntl.h>
 #include <time.h>
 
-#include "runtime.h"
+#include "sysfs-write.h"
 #include "util.h"
 
 int sysfs_write(const char *path, const char *value) {

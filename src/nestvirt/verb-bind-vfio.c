@@ -8,10 +8,16 @@
 #include <sys/utsname.h>
 #include <time.h>
 
+#include "boot-devices.h"
+#include "initrd-record.h"
+#include "kmod-util.h"
 #include "log.h"
+#include "messages.h"
 #include "nestvirt.h"
+#include "pci-device.h"
 #include "proc-cmdline.h"
-#include "runtime.h"
+#include "runtime-switch.h"
+#include "sysfs-write.h"
 #include "util.h"
 
 bool arg_force = false;
@@ -189,23 +195,10 @@ static bool may_bind(const PciDevice *d, bool in_initrd, char **boot, char **rea
         return true;
 }
 
-void record_initrd_config(const Context *ctx) {
-        _cleanup_(freep) char *dir = path_under_root(arg_root, "/run/nestvirt");
-        _cleanup_(freep) char *stamp = path_under_root(arg_root, INITRD_CONFIG_STAMP);
-        char buf[32];
-        if (!dir || !stamp)
-                return;
-        (void) mkdir(dir, 0755);
-        snprintf(buf, sizeof buf, "%016" PRIx64 "\n", ctx->config.digest);
-        _cleanup_(fclosep) FILE *f = fopen(stamp, "we");
-        if (f)
-                fputs(buf, f);
-}
-
 int verb_bind_vfio(int argc, char *argv[]) {
         (void) argc;
         (void) argv;
-        if (!runtime_enabled())
+        if (!runtime_enabled(arg_root))
                 return 0;
         bool in_initrd = detect_initrd(arg_root);
 
@@ -213,7 +206,7 @@ int verb_bind_vfio(int argc, char *argv[]) {
         if (context_load(&ctx, /* strict= */ false) < 0)
                 return EXIT_PROBLEMS;
         if (in_initrd)
-                record_initrd_config(&ctx);
+                record_initrd_config(arg_root, ctx.config.digest);
 
         if (ctx.plan.n_claims > 0 && ctx.inventory.n_iommus == 0) {
                 ensure_virtio_iommu(&ctx.inventory);
@@ -237,7 +230,7 @@ int verb_bind_vfio(int argc, char *argv[]) {
         }
 
         _cleanup_(strv_freep) char **boot = NULL, **reasons = NULL, **todo = NULL;
-        if (boot_devices_find(&boot, &reasons) < 0)
+        if (boot_devices_find(arg_root, &boot, &reasons) < 0)
                 return log_oom(), EXIT_PROBLEMS;
 
         for (size_t i = 0; i < p->n_claims; i++) {

@@ -2,23 +2,16 @@
 #include <inttypes.h>
 #include <pthread.h>
 
+#include "initrd-record.h"
 #include "log.h"
+#include "messages.h"
 #include "nestvirt.h"
 #include "proc-cmdline.h"
-#include "runtime.h"
+#include "runtime-switch.h"
+#include "sysfs-write.h"
 #include "util.h"
 
 #define GIGANTIC "hugepages/hugepages-1048576kB"
-
-bool runtime_enabled(void) {
-        bool in_initrd = detect_initrd(arg_root);
-        KernelSwitches sw;
-        if (kernel_switches_read(arg_root, in_initrd, &sw) >= 0 && !sw.enabled) {
-                log_info("Disabled on the kernel command line (%snestvirt=0); nothing to do.", in_initrd ? "rd." : "");
-                return false;
-        }
-        return true;
-}
 
 typedef struct NodeJob {
         unsigned node;
@@ -58,7 +51,7 @@ static void *reserve_node(void *userdata) {
 int verb_reserve_hugepages(int argc, char *argv[]) {
         (void) argc;
         (void) argv;
-        if (!runtime_enabled())
+        if (!runtime_enabled(arg_root))
                 return 0;
 
         _cleanup_(context_done) Context ctx = {};
@@ -66,7 +59,7 @@ int verb_reserve_hugepages(int argc, char *argv[]) {
                 return EXIT_PROBLEMS;
         const Plan *p = &ctx.plan;
         if (detect_initrd(arg_root))
-                record_initrd_config(&ctx);
+                record_initrd_config(arg_root, ctx.config.digest);
 
         if (plan_pages_total(p) == 0) {
                 log_info("No 1 GiB pages are planned; nothing to reserve.");
