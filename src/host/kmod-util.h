@@ -7,3 +7,7 @@
 int module_load(const char *name, const char *options);
 bool module_is_loaded(const char *name);
 bool module_exists(const char *name);
+
+/* Logs why MODULE could not be loaded for PURPOSE (R from module_load()), with what to do
+ * about it: where a module is missing decides that. Returns R. */
+int module_log_load_failure(int r, const char *module, const char *purpose, bool in_initrd);

@@ -3,11 +3,7 @@
 
 #include <stddef.h>
 
-#include "macro.h"
-
 /* Writes VALUE to the attribute PATH (sysfs attributes take one write). Returns -errno, logs nothing. */
 int sysfs_write(const char *path, const char *value);
 /* Reads the attribute PATH into BUF, trailing newline dropped. Returns -errno, logs nothing. */
 int sysfs_read(const char *path, char *buf, size_t size);
-/* ROOT/dev/vfio/GROUP; devtmpfs creates it as vfio registers the group, so allow a moment. */
-bool vfio_group_node_exists(const char *root, int group, unsigned wait_ms);
