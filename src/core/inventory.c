@@ -364,7 +364,7 @@ bool inventory_has_virtio_iommu(const Inventory *inv) {
                         return true;
         /* Early in the initrd its driver (a module) is not loaded yet, but the device is there. */
         for (size_t i = 0; i < inv->n_devices; i++)
-                if (inv->devices[i].vendor == 0x1af4 && inv->devices[i].device == 0x1057)
+                if (pci_device_is_virtio_iommu(&inv->devices[i]))
                         return true;
         return false;
 }

@@ -20,6 +20,14 @@ typedef struct PciDevice {
         bool bridge;                  /* bridges never join a claim */
 } PciDevice;
 
+/* virtio-iommu (virtio 1.x device 23, PCI 1af4:1057): the IOMMU of cloud VMs that have one. */
+#define PCI_VENDOR_ID_REDHAT_QUMRANET 0x1af4
+#define PCI_DEVICE_ID_VIRTIO_IOMMU 0x1057
+
+static inline bool pci_device_is_virtio_iommu(const PciDevice *d) {
+        return d->vendor == PCI_VENDOR_ID_REDHAT_QUMRANET && d->device == PCI_DEVICE_ID_VIRTIO_IOMMU;
+}
+
 typedef struct NumaNode {
         unsigned id;
         CpuSet cpus;

@@ -2,8 +2,8 @@
 #include <libkmod.h>
 #include <sys/utsname.h>
 
+#include "kmod-util.h"
 #include "log.h"
-#include "runtime.h"
 #include "util.h"
 
 static struct kmod_ctx *kmod_context(void) {
@@ -60,4 +60,18 @@ int module_load(const char *name, const char *options) {
         }
         kmod_module_unref_list(list);
         return r > 0 ? -EPERM : r;   /* > 0: blacklisted, which we do not override */
+}
+
+int module_log_load_failure(int r, const char *module, const char *purpose, bool in_initrd) {
+        if (r != -ENOENT)
+                return log_error_errno(r, "Cannot load %s (%s): %m", module, purpose);
+        if (in_initrd)
+                return log_error_errno(r, "Cannot load %s (%s): it is not in this initramfs; rebuild the initramfs "
+                                       "with nestvirt's dracut module or initramfs-tools hook (dracut -f, or "
+                                       "update-initramfs -u). Until then nestvirt-vfio.service does it after "
+                                       "switch-root, if the root file system has the module", module, purpose);
+        struct utsname u;
+        return log_error_errno(r, "Cannot load %s (%s): kernel %s has no such module; install that kernel's "
+                               "modules, or boot a kernel that has it", module, purpose,
+                               uname(&u) >= 0 ? u.release : "(unknown)");
 }

@@ -12,7 +12,8 @@
 #include "config-keys.h"
 #include "disk-image.h"
 #include "nestvirt.h"
-#include "runtime.h"
+#include "runtime-paths.h"
+#include "sysfs-write.h"
 #include "util.h"
 
 static void extra(Context *ctx, DiagLevel level, Location where, const char *vm, const char *fmt, const char *a,

@@ -30,9 +30,6 @@ size_t context_count(const Context *ctx, DiagLevel level);
 void context_print_diagnostics(const Context *ctx, FILE *f);
 void context_json_diagnostics(const Context *ctx, JsonWriter *w);
 
-/* The PCI database's name for a device, or NULL. */
-char *pci_device_name(const PciDevice *d);
-
 /* check's checks of an image root: files, kernel modules, installation. */
 void check_vm_files(Context *ctx);
 void check_kernel_modules(Context *ctx);

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "nestvirt.h"
+#include "pci-names.h"
 
 int verb_devices(int argc, char *argv[]) {
         (void) argc;

@@ -6,7 +6,9 @@
 
 #include "log.h"
 #include "nestvirt.h"
-#include "runtime.h"
+#include "pci-device.h"
+#include "runtime-paths.h"
+#include "sysfs-write.h"
 #include "util.h"
 #include "vm-unit.h"
 

@@ -13,7 +13,7 @@
 #include "disk-probe.h"
 #include "log.h"
 #include "root-device.h"
-#include "runtime.h"
+#include "pci-device.h"
 #include "util.h"
 #include "vm-verbs.h"
 

@@ -183,15 +183,17 @@ for e in $(getenvs "$src"/src/*/*.c); do
 done
 
 # Journal MESSAGE_IDs.
-for id in $(sed -n 's/^#define MESSAGE_ID_[A-Z_]* "\([0-9a-f]*\)"$/\1/p' "$src/src/nestvirt/runtime.h"); do
+ids=$(sed -n 's/^#define MESSAGE_ID_[A-Z_]* "\([0-9a-f]*\)"$/\1/p' "$src/src/host/messages.h")
+check "MESSAGE_IDs found in messages.h" test -n "$ids"
+for id in $ids; do
         check "nestvirt(8) JOURNAL MESSAGES: $id" has_heading nestvirt.8 "JOURNAL MESSAGES" "^$id\$"
 done
 
 # Files: the paths the code defines, and the drop-in directories.
-paths=$( { sed -n 's/^#define [A-Z_]* "\(\/[^"]*\)"$/\1/p' "$src/src/nestvirt/runtime.h" \
+paths=$( { sed -n 's/^#define [A-Z_]* "\(\/[^"]*\)"$/\1/p' "$src/src/host/runtime-paths.h" \
                 "$src/src/core/conf-files.h" "$src/src/render/vm-command.h"
            grep -oE '"/[a-z/]+\.conf\.d"' "$src/src/core/conf-files.c" | tr -d '"'; } | sort -u)
-check "paths found in runtime.h, conf-files.[ch], vm-command.h" test -n "$paths"
+check "paths found in runtime-paths.h, conf-files.[ch], vm-command.h" test -n "$paths"
 for p in $paths; do
         check "nestvirt(8) FILES: $p" grep -qF "$p" <(section nestvirt.8 FILES)
 done
