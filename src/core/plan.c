@@ -507,6 +507,13 @@ const Claim *plan_find_claim(const Plan *p, size_t device) {
         return NULL;
 }
 
+bool plan_wants_hugepages(const Plan *p) {
+        return plan_pages_total(p) > 0;
+}
+
+bool plan_wants_vfio(const Plan *p) {
+        return p->n_claims > 0 || p->unsafe_interrupts;
+}
 
 const char *claim_reason_to_string(ClaimReason r) {
         return r == CLAIM_VM ? "device" : r == CLAIM_SIBLING ? "group-sibling" : "passthrough";

@@ -50,4 +50,7 @@ void plan_done(Plan *p);
 
 const Claim *plan_find_claim(const Plan *p, size_t device);
 uint64_t plan_pages_total(const Plan *p);
+/* Whether the static units (hugepages, vfio) have work to do on this plan. */
+bool plan_wants_hugepages(const Plan *p);
+bool plan_wants_vfio(const Plan *p);
 const char *claim_reason_to_string(ClaimReason r);
