@@ -63,7 +63,7 @@ static int load_device(int dir_fd, const char *name, InventoryFlags flags, PciDe
         const char *link;
         int r;
 
-        *d = (PciDevice) { .numa_node = -1, .iommu_group = -1 };
+        *d = (PciDevice) { .numa_node = NODE_NONE, .iommu_group = -1 };
         if (pci_address_parse(name, &d->address) < 0)
                 return -EINVAL;
         pci_address_format(d->address, d->name);
@@ -90,8 +90,8 @@ static int load_device(int dir_fd, const char *name, InventoryFlags flags, PciDe
 
         if (read_attr_at(dfd, ATTR("numa_node"), buf, sizeof buf) >= 0)
                 (void) safe_atoi(buf, &d->numa_node);
-        if (d->numa_node < -1)
-                d->numa_node = -1;
+        if (d->numa_node < NODE_NONE)
+                d->numa_node = NODE_NONE;
 
         if (read_link_name(dfd, ATTR("iommu_group"), buf, sizeof buf, &link) >= 0)
                 (void) safe_atoi(link, &d->iommu_group);

@@ -9,6 +9,10 @@
 #define UNCLAIMED (-2)
 #define HOST (-1)
 
+/* VmPlan.numa_node while an id-matched VM waits for its devices to pick its node (between
+ * choose_node() and take_ids()); never seen outside the planner. */
+#define NODE_UNDECIDED (-2)
+
 typedef struct Slot {
         int owner;           /* UNCLAIMED, HOST, or a VM index */
         ClaimReason reason;

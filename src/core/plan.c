@@ -115,7 +115,7 @@ static size_t count_free(const Planner *p, const DeviceMatch *m, int node, bool 
 }
 
 static int first_node(const Inventory *inv) {
-        return inv->n_nodes > 0 ? (int) inv->nodes[0].id : -1;
+        return inv->n_nodes > 0 ? (int) inv->nodes[0].id : NODE_NONE;
 }
 
 static void choose_node(Planner *p, size_t vm) {
@@ -145,7 +145,7 @@ static void choose_node(Planner *p, size_t vm) {
         }
 
         /* Devices named by address decide. */
-        int node = -1;
+        int node = NODE_NONE;
         for (size_t i = 0; i < vp->n_devices; i++) {
                 const PciDevice *dev = &p->inv->devices[vp->devices[i]];
                 if (dev->numa_node < 0)
@@ -190,13 +190,13 @@ static void choose_node(Planner *p, size_t vm) {
                 }
         vp->numa_node = first_node(p->inv);
         if (has_id)
-                vp->numa_node = -2;   /* decided after taking devices, see take_ids() */
+                vp->numa_node = NODE_UNDECIDED;   /* decided after taking devices, see take_ids() */
 }
 
 static void take_ids(Planner *p, size_t vm) {
         const VmConfig *c = &p->config->vms[vm];
         VmPlan *vp = &p->plan->vms[vm];
-        bool undecided = vp->numa_node == -2;
+        bool undecided = vp->numa_node == NODE_UNDECIDED;
 
         for (size_t i = 0; i < c->n_devices; i++) {
                 const DeviceMatch *m = &c->devices[i];
@@ -245,11 +245,11 @@ static void take_ids(Planner *p, size_t vm) {
         }
 
         if (undecided && !vp->valid)
-                vp->numa_node = -1;   /* never chosen; not the internal "undecided" */
+                vp->numa_node = NODE_NONE;   /* never chosen; not the internal "undecided" */
         if (!undecided || !vp->valid)
                 return;
         /* No single node had them all: the devices span nodes, the admin must choose. */
-        int node = -1;
+        int node = NODE_NONE;
         for (size_t i = 0; i < vp->n_devices; i++) {
                 int n = p->inv->devices[vp->devices[i]].numa_node;
                 if (n < 0)
@@ -419,7 +419,7 @@ int plan_build(const Config *c, const Inventory *inv, Plan *ret) {
         for (size_t d = 0; d < inv->n_devices; d++)
                 p.slots[d].owner = UNCLAIMED;
         for (size_t v = 0; v < c->n_vms; v++)
-                plan.vms[v] = (VmPlan) { .config = &c->vms[v], .valid = !c->vms[v].invalid, .numa_node = -1 };
+                plan.vms[v] = (VmPlan) { .config = &c->vms[v], .valid = !c->vms[v].invalid, .numa_node = NODE_NONE };
 
         if (inv->has_pci) {
                 claim_passthrough(&p);

@@ -24,7 +24,7 @@ typedef struct Claim {
 typedef struct VmPlan {
         const VmConfig *config;
         bool valid;          /* no errors: the generator writes its unit */
-        int numa_node;       /* -1 when the host has no NUMA information */
+        int numa_node;       /* NODE_NONE when the host has no NUMA information */
         CpuSet cpus;         /* empty: no affinity */
         size_t *devices;     /* devices handed to the VM (not siblings), in --device order */
         size_t n_devices;
