@@ -43,7 +43,10 @@ void plan_pages(Planner *p) {
         if (plan->n_pages == 0)
                 (void) pages_for(plan, 0);   /* no NUMA information: one pool */
 
-        _cleanup_(freep) NodeCount *need = calloc(plan->n_pages, sizeof(NodeCount));
+        /* Hugepages=N:COUNT may add nodes to plan->pages below (a root without NUMA information):
+         * need keeps the length it was made with. */
+        size_t n_need = plan->n_pages;
+        _cleanup_(freep) NodeCount *need = calloc(n_need, sizeof(NodeCount));
         if (!need) {
                 plan->diagnostics.oom = true;
                 return;
@@ -95,7 +98,7 @@ void plan_pages(Planner *p) {
                                 pc->count = nc->count;
                 }
                 for (size_t i = 0; i < plan->n_pages; i++)
-                        for (size_t j = 0; j < plan->n_pages; j++)
+                        for (size_t j = 0; j < n_need; j++)
                                 if (need[j].node == plan->pages[i].node && need[j].count > plan->pages[i].count)
                                         diag_add(&plan->diagnostics, DIAG_WARNING, h->hugepages_where, NULL, NULL,
                                                  "Hugepages= gives node %u %" PRIu64 " pages, but its VMs need %"
