@@ -404,81 +404,112 @@ static void plan_affinity(Planner *p, size_t vm) {
                 p->plan->diagnostics.oom = true;
 }
 
+/* All devices unclaimed, one VmPlan per configured VM (valid unless its config is not). */
+static int planner_init(Planner *p) {
+        const Config *c = p->config;
+        Plan *plan = p->plan;
+
+        p->slots = calloc(MAX(p->inv->n_devices, (size_t) 1), sizeof(Slot));
+        plan->vms = calloc(MAX(c->n_vms, (size_t) 1), sizeof(VmPlan));
+        if (!p->slots || !plan->vms)
+                return -ENOMEM;
+        plan->n_vms = c->n_vms;
+        for (size_t d = 0; d < p->inv->n_devices; d++)
+                p->slots[d].owner = UNCLAIMED;
+        for (size_t v = 0; v < c->n_vms; v++)
+                plan->vms[v] = (VmPlan) { .config = &c->vms[v], .valid = !c->vms[v].invalid, .numa_node = NODE_NONE };
+        return 0;
+}
+
+/* Who gets which device, and so which node each VM lives on. */
+static void assign_devices(Planner *p) {
+        VmPlan *vms = p->plan->vms;
+
+        claim_passthrough(p);
+        /* Addresses first, so an id match never takes a device someone named exactly. */
+        for (size_t v = 0; v < p->plan->n_vms; v++)
+                if (vms[v].valid) {
+                        claim_addresses(p, v);
+                        if (!vms[v].valid)
+                                release_vm(p, v);
+                }
+        for (size_t v = 0; v < p->plan->n_vms; v++)
+                if (vms[v].valid) {
+                        choose_node(p, v);
+                        take_ids(p, v);
+                        if (!vms[v].valid)
+                                release_vm(p, v);
+                }
+        claim_siblings(p);
+}
+
+/* No PCI devices to see (an image root): nodes as configured, or the first. */
+static void assign_nodes_only(Planner *p) {
+        const Config *c = p->config;
+
+        for (size_t v = 0; v < c->n_vms; v++)
+                p->plan->vms[v].numa_node = c->vms[v].numa_node >= 0 ? c->vms[v].numa_node : first_node(p->inv);
+        if (c->n_vms > 0 || c->host.n_passthrough > 0)
+                diag_add(&p->plan->diagnostics, DIAG_NOTE, (Location) {}, NULL, NULL,
+                         "no PCI devices visible (no /sys under the root?): device assignment not checked");
+}
+
+/* A VM that failed gives its devices back: nothing binds what nothing will use. */
+static void release_invalid_vms(Planner *p) {
+        for (size_t d = 0; d < p->inv->n_devices; d++)
+                if (p->slots[d].owner >= 0 && !p->plan->vms[p->slots[d].owner].valid)
+                        p->slots[d].owner = UNCLAIMED;
+}
+
+/* The claimed slots, as the plan's claims in device (address) order. */
+static int collect_claims(Planner *p) {
+        Plan *plan = p->plan;
+
+        for (size_t d = 0; d < p->inv->n_devices; d++) {
+                const Slot *s = &p->slots[d];
+                if (s->owner == UNCLAIMED)
+                        continue;
+                Claim *x = realloc(plan->claims, sizeof(Claim) * (plan->n_claims + 1));
+                if (!x)
+                        return -ENOMEM;
+                plan->claims = x;
+                x[plan->n_claims++] = (Claim) {
+                        .device = d,
+                        .vm = s->owner,
+                        .reason = s->reason,
+                        .where = s->where,
+                        .sibling_of = s->sibling_of,
+                };
+        }
+        return 0;
+}
+
+/* The planner in order: each step reads what the ones before decided. */
+static int plan_steps(Planner *p) {
+        int r = planner_init(p);
+        if (r < 0)
+                return r;
+        if (p->inv->has_pci)
+                assign_devices(p);
+        else
+                assign_nodes_only(p);
+        for (size_t v = 0; v < p->plan->n_vms; v++)
+                if (p->plan->vms[v].valid)
+                        plan_affinity(p, v);
+        release_invalid_vms(p);
+        plan_pages(p);
+        plan_interrupts(p);
+        r = collect_claims(p);
+        if (r < 0)
+                return r;
+        return p->plan->diagnostics.oom ? -ENOMEM : 0;
+}
+
 int plan_build(const Config *c, const Inventory *inv, Plan *ret) {
         Plan plan = { .config = c, .inventory = inv };
         Planner p = { .config = c, .inv = inv, .plan = &plan };
-        int r = 0;
 
-        p.slots = calloc(MAX(inv->n_devices, (size_t) 1), sizeof(Slot));
-        plan.vms = calloc(MAX(c->n_vms, (size_t) 1), sizeof(VmPlan));
-        if (!p.slots || !plan.vms) {
-                r = -ENOMEM;
-                goto finish;
-        }
-        plan.n_vms = c->n_vms;
-        for (size_t d = 0; d < inv->n_devices; d++)
-                p.slots[d].owner = UNCLAIMED;
-        for (size_t v = 0; v < c->n_vms; v++)
-                plan.vms[v] = (VmPlan) { .config = &c->vms[v], .valid = !c->vms[v].invalid, .numa_node = NODE_NONE };
-
-        if (inv->has_pci) {
-                claim_passthrough(&p);
-                /* Addresses first, so an id match never takes a device someone named exactly. */
-                for (size_t v = 0; v < c->n_vms; v++)
-                        if (plan.vms[v].valid) {
-                                claim_addresses(&p, v);
-                                if (!plan.vms[v].valid)
-                                        release_vm(&p, v);
-                        }
-                for (size_t v = 0; v < c->n_vms; v++)
-                        if (plan.vms[v].valid) {
-                                choose_node(&p, v);
-                                take_ids(&p, v);
-                                if (!plan.vms[v].valid)
-                                        release_vm(&p, v);
-                        }
-                claim_siblings(&p);
-        } else {
-                for (size_t v = 0; v < c->n_vms; v++)
-                        plan.vms[v].numa_node = c->vms[v].numa_node >= 0 ? c->vms[v].numa_node : first_node(inv);
-                if (c->n_vms > 0 || c->host.n_passthrough > 0)
-                        diag_add(&plan.diagnostics, DIAG_NOTE, (Location) {}, NULL, NULL,
-                                 "no PCI devices visible (no /sys under the root?): device assignment not checked");
-        }
-
-        for (size_t v = 0; v < c->n_vms; v++)
-                if (plan.vms[v].valid)
-                        plan_affinity(&p, v);
-
-        /* A VM that failed gives its devices back: nothing binds what nothing will use. */
-        for (size_t d = 0; d < inv->n_devices; d++)
-                if (p.slots[d].owner >= 0 && !plan.vms[p.slots[d].owner].valid)
-                        p.slots[d].owner = UNCLAIMED;
-
-        plan_pages(&p);
-        plan_interrupts(&p);
-
-        for (size_t d = 0; d < inv->n_devices; d++) {
-                if (p.slots[d].owner == UNCLAIMED)
-                        continue;
-                Claim *x = realloc(plan.claims, sizeof(Claim) * (plan.n_claims + 1));
-                if (!x) {
-                        r = -ENOMEM;
-                        goto finish;
-                }
-                plan.claims = x;
-                x[plan.n_claims++] = (Claim) {
-                        .device = d,
-                        .vm = p.slots[d].owner,
-                        .reason = p.slots[d].reason,
-                        .where = p.slots[d].where,
-                        .sibling_of = p.slots[d].sibling_of,
-                };
-        }
-        if (plan.diagnostics.oom)
-                r = -ENOMEM;
-
-finish:
+        int r = plan_steps(&p);
         free(p.slots);
         if (r < 0) {
                 plan_done(&plan);
