@@ -8,20 +8,17 @@ static NodeCount *pages_for(Plan *plan, unsigned node) {
         for (size_t i = 0; i < plan->n_pages; i++)
                 if (plan->pages[i].node == node)
                         return &plan->pages[i];
-        NodeCount *x = realloc(plan->pages, sizeof(NodeCount) * (plan->n_pages + 1));
-        if (!x) {
+        if (!ARRAY_APPEND(plan->pages, plan->n_pages)) {
                 plan->diagnostics.oom = true;
                 return NULL;
         }
-        plan->pages = x;
         /* Keep sorted by node. */
-        size_t at = plan->n_pages;
+        size_t at = plan->n_pages - 1;
         while (at > 0 && plan->pages[at - 1].node > node) {
                 plan->pages[at] = plan->pages[at - 1];
                 at--;
         }
         plan->pages[at] = (NodeCount) { node, 0 };
-        plan->n_pages++;
         return &plan->pages[at];
 }
 

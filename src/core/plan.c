@@ -27,11 +27,10 @@ static int device_index(const Inventory *inv, const PciDevice *d) {
 }
 
 static int add_vm_device(VmPlan *vp, size_t device) {
-        size_t *x = realloc(vp->devices, sizeof(size_t) * (vp->n_devices + 1));
+        size_t *x = ARRAY_APPEND(vp->devices, vp->n_devices);
         if (!x)
                 return -ENOMEM;
-        vp->devices = x;
-        x[vp->n_devices++] = device;
+        *x = device;
         return 0;
 }
 
@@ -469,11 +468,10 @@ static int collect_claims(Planner *p) {
                 const Slot *s = &p->slots[d];
                 if (s->owner == UNCLAIMED)
                         continue;
-                Claim *x = realloc(plan->claims, sizeof(Claim) * (plan->n_claims + 1));
+                Claim *x = ARRAY_APPEND(plan->claims, plan->n_claims);
                 if (!x)
                         return -ENOMEM;
-                plan->claims = x;
-                x[plan->n_claims++] = (Claim) {
+                *x = (Claim) {
                         .device = d,
                         .vm = s->owner,
                         .reason = s->reason,
