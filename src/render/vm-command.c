@@ -246,8 +246,11 @@ static int append_extra_arguments(Command *cmd) {
         return 0;
 }
 
+/* Appends one option (or none, when it does not apply) and its value. */
+typedef int (*Appender)(Command *cmd);
+
 /* In command-line order. */
-static int (*const appenders[])(Command *cmd) = {
+static const Appender appenders[] = {
         append_hypervisor,
         append_api_socket,
         append_cpus,
