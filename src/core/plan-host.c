@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <inttypes.h>
 
-#include "plan-internal.h"
+#include "plan-host.h"
 #include "util.h"
 
 static NodeCount *pages_for(Plan *plan, unsigned node) {
