@@ -17,14 +17,13 @@ void diag_add(Diagnostics *d, DiagLevel level, Location where, const char *vm, c
                 return;
         }
 
-        Diagnostic *n = realloc(d->items, sizeof(Diagnostic) * (d->n + 1));
+        Diagnostic *n = ARRAY_APPEND(d->items, d->n);
         if (!n) {
                 free(msg);
                 d->oom = true;
                 return;
         }
-        d->items = n;
-        d->items[d->n++] = (Diagnostic) {
+        *n = (Diagnostic) {
                 .level = level,
                 .where = where,
                 .vm = vm ? strdup(vm) : NULL,

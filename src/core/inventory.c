@@ -65,7 +65,7 @@ static int load_device(int dir_fd, const char *name, InventoryFlags flags, PciDe
         const char *link;
         int r;
 
-        *d = (PciDevice) { .numa_node = -1, .iommu_group = -1 };
+        *d = (PciDevice) { .numa_node = NODE_NONE, .iommu_group = -1 };
         if (pci_address_parse(name, &d->address) < 0)
                 return -EINVAL;
         pci_address_format(d->address, d->name);
@@ -92,8 +92,8 @@ static int load_device(int dir_fd, const char *name, InventoryFlags flags, PciDe
 
         if (read_attr_at(dfd, ATTR("numa_node"), buf, sizeof buf) >= 0)
                 (void) safe_atoi(buf, &d->numa_node);
-        if (d->numa_node < -1)
-                d->numa_node = -1;
+        if (d->numa_node < NODE_NONE)
+                d->numa_node = NODE_NONE;
 
         if (read_link_name(dfd, ATTR("iommu_group"), buf, sizeof buf, &link) >= 0)
                 (void) safe_atoi(link, &d->iommu_group);
@@ -124,31 +124,25 @@ static int load_devices(const char *root, InventoryFlags flags, Inventory *inv) 
         inv->has_pci = true;
 
         int r = 0;
-        size_t allocated = 0;
         struct dirent *de;
         while ((de = readdir(d))) {
                 if (de->d_name[0] == '.')
                         continue;
-                if (inv->n_devices == allocated) {
-                        allocated = MAX(allocated * 2, (size_t) 32);
-                        PciDevice *x = realloc(inv->devices, sizeof(PciDevice) * allocated);
-                        if (!x) {
-                                r = -ENOMEM;
-                                break;
-                        }
-                        inv->devices = x;
+                PciDevice *dev = ARRAY_APPEND(inv->devices, inv->n_devices);
+                if (!dev) {
+                        r = -ENOMEM;
+                        break;
                 }
-                r = load_device(dirfd(d), de->d_name, flags, &inv->devices[inv->n_devices]);
+                r = load_device(dirfd(d), de->d_name, flags, dev);
                 if (r == -ENOMEM)
                         break;
                 if (r < 0) {
                         /* A device that vanished or reads oddly is left out, not fatal. */
-                        free(inv->devices[inv->n_devices].driver);
-                        free(inv->devices[inv->n_devices].driver_override);
+                        free(dev->driver);
+                        free(dev->driver_override);
+                        inv->n_devices--;
                         r = 0;
-                        continue;
                 }
-                inv->n_devices++;
         }
         closedir(d);
         if (r >= 0 && inv->n_devices > 0)   /* qsort()/bsearch() with a NULL array are undefined */
@@ -208,16 +202,14 @@ static int load_nodes(const char *root, Inventory *inv) {
                  * become a second node 1 with node1's CPUs, memory and pages. */
                 if (!num || safe_atou(num, &id) < 0 || (num[0] == '0' && num[1]))
                         continue;
-                NumaNode *x = realloc(inv->nodes, sizeof(NumaNode) * (inv->n_nodes + 1));
-                if (!x) {
+                NumaNode *n = ARRAY_APPEND(inv->nodes, inv->n_nodes);
+                if (!n) {
                         r = -ENOMEM;
                         break;
                 }
-                inv->nodes = x;
-                r = load_node(dir, id, &inv->nodes[inv->n_nodes]);
+                r = load_node(dir, id, n);
                 if (r < 0)
                         break;
-                inv->n_nodes++;
         }
         closedir(d);
         if (r >= 0) {
@@ -240,14 +232,12 @@ static int load_iommus(const char *root, Inventory *inv) {
         while ((de = readdir(d))) {
                 if (de->d_name[0] == '.')
                         continue;
-                Iommu *x = realloc(inv->iommus, sizeof(Iommu) * (inv->n_iommus + 1));
-                if (!x) {
+                Iommu *i = ARRAY_APPEND(inv->iommus, inv->n_iommus);
+                if (!i) {
                         r = -ENOMEM;
                         break;
                 }
-                inv->iommus = x;
-                Iommu *i = &x[inv->n_iommus];
-                *i = (Iommu) { .name = strdup(de->d_name) };
+                i->name = strdup(de->d_name);
                 if (!i->name) {
                         r = -ENOMEM;
                         break;
@@ -268,7 +258,6 @@ static int load_iommus(const char *root, Inventory *inv) {
                         if (!i->driver && access(path, F_OK) >= 0)
                                 i->driver = strdup("amd-iommu");
                 }
-                inv->n_iommus++;
         }
         closedir(d);
         return r;

@@ -8,12 +8,16 @@
 
 /* What the host has, read from sysfs under a root. Read once; the planner only looks. */
 
+/* A NUMA node id that names no node: the kernel does not know a device's node, or the host
+ * has no NUMA information. Every real node id is >= 0. */
+#define NODE_NONE (-1)
+
 typedef struct PciDevice {
         PciAddress address;
         char name[PCI_ADDRESS_MAX];   /* "0000:41:00.0" */
         uint16_t vendor, device;
         uint32_t class;               /* 0x030200 */
-        int numa_node;                /* -1: the kernel does not know */
+        int numa_node;                /* NODE_NONE: the kernel does not know */
         int iommu_group;              /* -1: no IOMMU group (no IOMMU, or not translated) */
         char *driver;                 /* bound driver, or NULL */
         char *driver_override;        /* or NULL */

@@ -118,11 +118,10 @@ int parse_hugepages(const char *s, HostConfig *h, const char **reason) {
                                 *reason = reason_buf;
                                 return -EINVAL;
                         }
-                NodeCount *x = realloc(nodes, sizeof(NodeCount) * (n + 1));
+                NodeCount *x = ARRAY_APPEND(nodes, n);
                 if (!x)
                         return -ENOMEM;
-                nodes = x;
-                nodes[n++] = (NodeCount) { node, count };
+                *x = (NodeCount) { node, count };
         }
         if (n == 0) {
                 *reason = "write auto, a total count (8), or NODE:COUNT pairs (0:4,1:4)";

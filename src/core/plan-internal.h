@@ -1,13 +1,18 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #pragma once
 
-/* What the parts of the planner share: plan.c assigns devices and nodes to VMs,
- * plan-host.c works out what the host must provide for them (pages, interrupts). */
+/* What the parts of the planner share: plan.c runs the steps, plan-devices.c assigns devices
+ * and nodes to VMs, plan-host.c works out what the host must provide for them (pages,
+ * interrupts). */
 
 #include "plan.h"
 
 #define UNCLAIMED (-2)
 #define HOST (-1)
+
+/* VmPlan.numa_node while an id-matched VM waits for its devices to pick its node (between
+ * choose_node() and take_ids()); never seen outside the planner. */
+#define NODE_UNDECIDED (-2)
 
 typedef struct Slot {
         int owner;           /* UNCLAIMED, HOST, or a VM index */
@@ -30,7 +35,7 @@ typedef struct Planner {
                 (p)->plan->vms[vm].valid = false;                                                   \
         } while (0)
 
-/* 1 GiB pages per node from Hugepages= and the VMs' needs (after devices and nodes). */
-void plan_pages(Planner *p);
-/* Whether vfio's allow_unsafe_interrupts is needed, and why. */
-void plan_interrupts(Planner *p);
+/* The host's first NUMA node, NODE_NONE without NUMA information. */
+static inline int plan_first_node(const Inventory *inv) {
+        return inv->n_nodes > 0 ? (int) inv->nodes[0].id : NODE_NONE;
+}

@@ -1,361 +1,10 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <inttypes.h>
 
+#include "plan-devices.h"
+#include "plan-host.h"
 #include "plan.h"
 #include "util.h"
-
-#include "plan-internal.h"
-
-/* A VM that fails gives back what it took at once, so one bad VM never starves the others. */
-static void release_vm(Planner *p, size_t vm) {
-        for (size_t d = 0; d < p->inv->n_devices; d++)
-                if (p->slots[d].owner == (int) vm)
-                        p->slots[d].owner = UNCLAIMED;
-        p->plan->vms[vm].n_devices = 0;
-}
-
-static const char *owner_name(const Planner *p, int owner) {
-        return owner >= 0 ? p->config->vms[owner].name : "[Host] Passthrough=";
-}
-
-static bool match_id(const PciDevice *d, const DeviceMatch *m) {
-        return !m->by_address && d->vendor == m->vendor && d->device == m->device;
-}
-
-static int device_index(const Inventory *inv, const PciDevice *d) {
-        return (int) (d - inv->devices);
-}
-
-static int add_vm_device(VmPlan *vp, size_t device) {
-        size_t *x = realloc(vp->devices, sizeof(size_t) * (vp->n_devices + 1));
-        if (!x)
-                return -ENOMEM;
-        vp->devices = x;
-        x[vp->n_devices++] = device;
-        return 0;
-}
-
-static void claim(Planner *p, size_t device, int owner, ClaimReason reason, Location where) {
-        p->slots[device] = (Slot) { .owner = owner, .reason = reason, .where = where };
-}
-
-static void claim_passthrough(Planner *p) {
-        const HostConfig *h = &p->config->host;
-        for (size_t i = 0; i < h->n_passthrough; i++) {
-                const DeviceMatch *m = &h->passthrough[i];
-                char what[40];
-                device_match_format(m, what, sizeof what);
-                size_t found = 0;
-                for (size_t d = 0; d < p->inv->n_devices; d++) {
-                        const PciDevice *dev = &p->inv->devices[d];
-                        if (m->by_address ? pci_address_compare(dev->address, m->address) != 0 : !match_id(dev, m))
-                                continue;
-                        found++;
-                        if (dev->bridge) {
-                                diag_add(&p->plan->diagnostics, DIAG_ERROR, m->where, NULL, dev->name,
-                                         "Passthrough=%s: %s is a PCI bridge, which cannot be passed through; "
-                                         "name the device behind it", what, dev->name);
-                                continue;
-                        }
-                        claim(p, d, HOST, CLAIM_PASSTHROUGH, m->where);
-                }
-                if (found == 0)
-                        diag_add(&p->plan->diagnostics, DIAG_WARNING, m->where, NULL, NULL,
-                                 "Passthrough=%s matches no device on this machine; nothing to bind "
-                                 "(see 'nestvirt devices')", what);
-        }
-}
-
-static void claim_addresses(Planner *p, size_t vm) {
-        const VmConfig *c = &p->config->vms[vm];
-        for (size_t i = 0; i < c->n_devices; i++) {
-                const DeviceMatch *m = &c->devices[i];
-                if (!m->by_address)
-                        continue;
-                char a[PCI_ADDRESS_MAX];
-                pci_address_format(m->address, a);
-                const PciDevice *dev = inventory_find_device(p->inv, m->address);
-                if (!dev) {
-                        VM_ERROR(p, vm, m->where, a,
-                                 "Device=%s: no such PCI device on this machine; check 'nestvirt devices', or "
-                                 "match by vendor:device so the image works on every machine type", a);
-                        continue;
-                }
-                size_t d = device_index(p->inv, dev);
-                if (dev->bridge) {
-                        VM_ERROR(p, vm, m->where, a,
-                                 "Device=%s is a PCI bridge, which cannot be passed through; name the device "
-                                 "behind it", a);
-                        continue;
-                }
-                if (p->slots[d].owner >= 0) {
-                        VM_ERROR(p, vm, m->where, a, "Device=%s is already given to [VM %s] (%s:%u); a device "
-                                 "goes to one VM only", a, owner_name(p, p->slots[d].owner),
-                                 p->slots[d].where.file, p->slots[d].where.line);
-                        continue;
-                }
-                claim(p, d, (int) vm, CLAIM_VM, m->where);
-                if (add_vm_device(&p->plan->vms[vm], d) < 0)
-                        p->plan->diagnostics.oom = true;
-        }
-}
-
-/* Free devices of one id, the VM's node first, then by address (devices are sorted). */
-static size_t count_free(const Planner *p, const DeviceMatch *m, int node, bool only_node) {
-        size_t n = 0;
-        for (size_t d = 0; d < p->inv->n_devices; d++) {
-                const PciDevice *dev = &p->inv->devices[d];
-                if (!match_id(dev, m) || dev->bridge || p->slots[d].owner >= 0)
-                        continue;
-                if (only_node && dev->numa_node != node)
-                        continue;
-                n++;
-        }
-        return n;
-}
-
-static int first_node(const Inventory *inv) {
-        return inv->n_nodes > 0 ? (int) inv->nodes[0].id : -1;
-}
-
-static void choose_node(Planner *p, size_t vm) {
-        const VmConfig *c = &p->config->vms[vm];
-        VmPlan *vp = &p->plan->vms[vm];
-
-        if (c->numa_node >= 0) {
-                vp->numa_node = c->numa_node;
-                if (p->inv->has_nodes && !inventory_find_node(p->inv, c->numa_node)) {
-                        char nodes[128] = "";
-                        for (size_t i = 0; i < p->inv->n_nodes; i++)
-                                snprintf(nodes + strlen(nodes), sizeof nodes - strlen(nodes), "%s%u", i ? ", " : "",
-                                         p->inv->nodes[i].id);
-                        VM_ERROR(p, vm, c->numa_where, NULL,
-                                 "NUMANode=%d: this machine has no node %d (it has %s); use auto or an existing node",
-                                 c->numa_node, c->numa_node, nodes);
-                }
-                for (size_t i = 0; i < vp->n_devices; i++) {
-                        const PciDevice *dev = &p->inv->devices[vp->devices[i]];
-                        if (dev->numa_node >= 0 && dev->numa_node != c->numa_node)
-                                diag_add(&p->plan->diagnostics, DIAG_WARNING, c->numa_where, c->name, dev->name,
-                                         "%s is on NUMA node %d, but NUMANode=%d puts the VM's memory and vCPUs "
-                                         "on node %d; its DMA crosses nodes", dev->name, dev->numa_node,
-                                         c->numa_node, c->numa_node);
-                }
-                return;
-        }
-
-        /* Devices named by address decide. */
-        int node = -1;
-        for (size_t i = 0; i < vp->n_devices; i++) {
-                const PciDevice *dev = &p->inv->devices[vp->devices[i]];
-                if (dev->numa_node < 0)
-                        continue;
-                if (node >= 0 && node != dev->numa_node) {
-                        VM_ERROR(p, vm, c->where, NULL,
-                                 "[VM %s] has devices on NUMA nodes %d and %d; set NUMANode= to the node its "
-                                 "memory and vCPUs should use", c->name, node, dev->numa_node);
-                        vp->numa_node = node;
-                        return;
-                }
-                node = dev->numa_node;
-        }
-        if (node >= 0) {
-                vp->numa_node = node;
-                return;
-        }
-
-        /* Id matches only: the first node that can satisfy all of them by itself. */
-        bool has_id = false;
-        for (size_t i = 0; i < c->n_devices; i++)
-                has_id = has_id || !c->devices[i].by_address;
-        if (has_id)
-                for (size_t n = 0; n < p->inv->n_nodes; n++) {
-                        bool ok = true;
-                        for (size_t i = 0; i < c->n_devices && ok; i++) {
-                                const DeviceMatch *m = &c->devices[i];
-                                if (m->by_address)
-                                        continue;
-                                /* Several Device= lines may name the same id: they add up. */
-                                size_t want = 0;
-                                for (size_t j = 0; j < c->n_devices; j++)
-                                        if (!c->devices[j].by_address && c->devices[j].vendor == m->vendor &&
-                                            c->devices[j].device == m->device)
-                                                want += c->devices[j].count;
-                                ok = count_free(p, m, (int) p->inv->nodes[n].id, true) >= want;
-                        }
-                        if (ok) {
-                                vp->numa_node = (int) p->inv->nodes[n].id;
-                                return;
-                        }
-                }
-        vp->numa_node = first_node(p->inv);
-        if (has_id)
-                vp->numa_node = -2;   /* decided after taking devices, see take_ids() */
-}
-
-static void take_ids(Planner *p, size_t vm) {
-        const VmConfig *c = &p->config->vms[vm];
-        VmPlan *vp = &p->plan->vms[vm];
-        bool undecided = vp->numa_node == -2;
-
-        for (size_t i = 0; i < c->n_devices; i++) {
-                const DeviceMatch *m = &c->devices[i];
-                if (m->by_address)
-                        continue;
-                char what[40];
-                device_match_format(m, what, sizeof what);
-                size_t got = 0;
-                /* Two passes: devices on the VM's node, then the rest; each by address. */
-                for (int pass = 0; pass < 2 && got < m->count; pass++)
-                        for (size_t d = 0; d < p->inv->n_devices && got < m->count; d++) {
-                                const PciDevice *dev = &p->inv->devices[d];
-                                if (!match_id(dev, m) || dev->bridge || p->slots[d].owner >= 0)
-                                        continue;
-                                bool local = !undecided && dev->numa_node == vp->numa_node;
-                                if ((pass == 0) != local)
-                                        continue;
-                                claim(p, d, (int) vm, CLAIM_VM, m->where);
-                                if (add_vm_device(vp, d) < 0)
-                                        p->plan->diagnostics.oom = true;
-                                got++;
-                                if (pass == 1 && !undecided && dev->numa_node >= 0 && vp->numa_node >= 0)
-                                        diag_add(&p->plan->diagnostics, DIAG_WARNING, m->where, c->name, dev->name,
-                                                 "Device=%s: node %d has too few free, took %s from node %d; its "
-                                                 "DMA crosses nodes", what, vp->numa_node, dev->name, dev->numa_node);
-                        }
-                if (got < m->count) {
-                        size_t total = 0, used = 0;
-                        for (size_t d = 0; d < p->inv->n_devices; d++)
-                                if (match_id(&p->inv->devices[d], m)) {
-                                        total++;
-                                        used += p->slots[d].owner >= 0 && p->slots[d].owner != (int) vm;
-                                }
-                        if (total == 0)
-                                /* Another machine type, or the device is gone: say so, not "0 free". */
-                                VM_ERROR(p, vm, m->where, NULL,
-                                         "Device=%s: nothing on this machine matches %04x:%04x (%zu wanted); see "
-                                         "'nestvirt devices' for what it has, and fix or remove the line",
-                                         what, m->vendor, m->device, (size_t) m->count);
-                        else
-                                VM_ERROR(p, vm, m->where, NULL,
-                                         "Device=%s: %zu wanted, %zu free (this machine has %zu, %zu given to other "
-                                         "VMs); lower the count or free devices in other VMs",
-                                         what, (size_t) m->count, got + (total - used - got), total, used);
-                }
-        }
-
-        if (undecided && !vp->valid)
-                vp->numa_node = -1;   /* never chosen; not the internal "undecided" */
-        if (!undecided || !vp->valid)
-                return;
-        /* No single node had them all: the devices span nodes, the admin must choose. */
-        int node = -1;
-        for (size_t i = 0; i < vp->n_devices; i++) {
-                int n = p->inv->devices[vp->devices[i]].numa_node;
-                if (n < 0)
-                        continue;
-                if (node >= 0 && n != node) {
-                        VM_ERROR(p, vm, c->where, NULL,
-                                 "[VM %s]: no single NUMA node has all its devices free, they span nodes %d and %d; "
-                                 "set NUMANode= to the node its memory and vCPUs should use", c->name, node, n);
-                        break;
-                }
-                node = n;
-        }
-        vp->numa_node = node >= 0 ? node : first_node(p->inv);
-}
-
-static bool same_slot(const PciDevice *a, const PciDevice *b) {
-        return a->address.domain == b->address.domain && a->address.bus == b->address.bus &&
-               a->address.slot == b->address.slot;
-}
-
-static int cmp_by_group(const void *a, const void *b, void *userdata) {
-        const Inventory *inv = userdata;
-        const PciDevice *x = &inv->devices[*(const size_t *) a];
-        const PciDevice *y = &inv->devices[*(const size_t *) b];
-        if (x->iommu_group != y->iommu_group)
-                return x->iommu_group < y->iommu_group ? -1 : 1;
-        return *(const size_t *) a < *(const size_t *) b ? -1 : 1;
-}
-
-/* vfio hands out whole IOMMU groups: every endpoint in a claimed device's group goes along. */
-static void claim_siblings(Planner *p) {
-        const Inventory *inv = p->inv;
-
-        /* Devices ordered by group, so each group's members are one range (512 GPUs stay cheap). */
-        _cleanup_(freep) size_t *by_group = malloc(sizeof(size_t) * MAX(inv->n_devices, (size_t) 1));
-        size_t n = 0;
-        if (!by_group) {
-                p->plan->diagnostics.oom = true;
-                return;
-        }
-        for (size_t d = 0; d < inv->n_devices; d++)
-                if (inv->devices[d].iommu_group >= 0 && !inv->devices[d].bridge)
-                        by_group[n++] = d;
-        if (n > 0)
-                qsort_r(by_group, n, sizeof(size_t), cmp_by_group, (void *) inv);
-
-        for (size_t d = 0; d < inv->n_devices; d++) {
-                Slot *s = &p->slots[d];
-                if (s->owner == UNCLAIMED || s->reason == CLAIM_SIBLING)
-                        continue;
-                const PciDevice *dev = &inv->devices[d];
-                /* Under virtio-iommu (ACPI VIOT) a device joins its group only when a driver probes
-                 * it; the group will then hold the other functions of its slot (a GPU's audio
-                 * function). Claim those now, before their drivers load; bind-vfio verifies the
-                 * real group after binding. */
-                /* Devices are sorted by address: a slot's functions are neighbours. */
-                size_t first = d, last = d;
-                while (first > 0 && same_slot(&inv->devices[first - 1], dev))
-                        first--;
-                while (last + 1 < inv->n_devices && same_slot(&inv->devices[last + 1], dev))
-                        last++;
-                for (size_t o = first; o <= last; o++) {
-                        const PciDevice *other = &inv->devices[o];
-                        Slot *os = &p->slots[o];
-                        if (o == d || other->bridge || other->iommu_group >= 0 || os->owner == s->owner)
-                                continue;
-                        if (os->owner >= 0 && s->owner >= 0) {
-                                VM_ERROR(p, (size_t) s->owner, s->where, dev->name,
-                                         "%s and %s are functions of one device, which goes to one VM; %s belongs "
-                                         "to [VM %s]: give both to the same VM", dev->name, other->name, other->name,
-                                         owner_name(p, os->owner));
-                                continue;
-                        }
-                        if (os->owner < 0)
-                                *os = (Slot) { .owner = s->owner, .reason = CLAIM_SIBLING, .where = s->where, .sibling_of = d };
-                }
-                if (dev->iommu_group < 0)
-                        continue;
-
-                size_t lo = 0, hi = n;
-                while (lo < hi) {
-                        size_t mid = (lo + hi) / 2;
-                        if (inv->devices[by_group[mid]].iommu_group < dev->iommu_group)
-                                lo = mid + 1;
-                        else
-                                hi = mid;
-                }
-                for (size_t i = lo; i < n && inv->devices[by_group[i]].iommu_group == dev->iommu_group; i++) {
-                        size_t o = by_group[i];
-                        const PciDevice *other = &inv->devices[o];
-                        Slot *os = &p->slots[o];
-                        if (o == d || os->owner == s->owner)
-                                continue;
-                        if (os->owner >= 0 && s->owner >= 0) {
-                                VM_ERROR(p, (size_t) s->owner, s->where, dev->name,
-                                         "%s shares IOMMU group %d with %s, which belongs to [VM %s]; a group goes "
-                                         "to one VM: give both to the same VM", dev->name, dev->iommu_group,
-                                         other->name, owner_name(p, os->owner));
-                                continue;
-                        }
-                        if (os->owner >= 0)
-                                continue;   /* host passthrough device next to a VM's: the VM's claim wins */
-                        *os = (Slot) { .owner = s->owner, .reason = CLAIM_SIBLING, .where = s->where, .sibling_of = d };
-                }
-        }
-}
 
 static void plan_affinity(Planner *p, size_t vm) {
         const VmConfig *c = &p->config->vms[vm];
@@ -404,81 +53,89 @@ static void plan_affinity(Planner *p, size_t vm) {
                 p->plan->diagnostics.oom = true;
 }
 
+/* All devices unclaimed, one VmPlan per configured VM (valid unless its config is not). */
+static int planner_init(Planner *p) {
+        const Config *c = p->config;
+        Plan *plan = p->plan;
+
+        p->slots = calloc(MAX(p->inv->n_devices, (size_t) 1), sizeof(Slot));
+        plan->vms = calloc(MAX(c->n_vms, (size_t) 1), sizeof(VmPlan));
+        if (!p->slots || !plan->vms)
+                return -ENOMEM;
+        plan->n_vms = c->n_vms;
+        for (size_t d = 0; d < p->inv->n_devices; d++)
+                p->slots[d].owner = UNCLAIMED;
+        for (size_t v = 0; v < c->n_vms; v++)
+                plan->vms[v] = (VmPlan) { .config = &c->vms[v], .valid = !c->vms[v].invalid, .numa_node = NODE_NONE };
+        return 0;
+}
+
+/* No PCI devices to see (an image root): nodes as configured, or the first. */
+static void assign_nodes_only(Planner *p) {
+        const Config *c = p->config;
+
+        for (size_t v = 0; v < c->n_vms; v++)
+                p->plan->vms[v].numa_node = c->vms[v].numa_node >= 0 ? c->vms[v].numa_node : plan_first_node(p->inv);
+        if (c->n_vms > 0 || c->host.n_passthrough > 0)
+                diag_add(&p->plan->diagnostics, DIAG_NOTE, (Location) {}, NULL, NULL,
+                         "no PCI devices visible (no /sys under the root?): device assignment not checked");
+}
+
+/* A VM that failed gives its devices back: nothing binds what nothing will use. */
+static void release_invalid_vms(Planner *p) {
+        for (size_t d = 0; d < p->inv->n_devices; d++)
+                if (p->slots[d].owner >= 0 && !p->plan->vms[p->slots[d].owner].valid)
+                        p->slots[d].owner = UNCLAIMED;
+}
+
+/* The claimed slots, as the plan's claims in device (address) order. */
+static int collect_claims(Planner *p) {
+        Plan *plan = p->plan;
+
+        for (size_t d = 0; d < p->inv->n_devices; d++) {
+                const Slot *s = &p->slots[d];
+                if (s->owner == UNCLAIMED)
+                        continue;
+                Claim *x = ARRAY_APPEND(plan->claims, plan->n_claims);
+                if (!x)
+                        return -ENOMEM;
+                *x = (Claim) {
+                        .device = d,
+                        .vm = s->owner,
+                        .reason = s->reason,
+                        .where = s->where,
+                        .sibling_of = s->sibling_of,
+                };
+        }
+        return 0;
+}
+
+/* The planner in order: each step reads what the ones before decided. */
+static int plan_steps(Planner *p) {
+        int r = planner_init(p);
+        if (r < 0)
+                return r;
+        if (p->inv->has_pci)
+                plan_assign_devices(p);
+        else
+                assign_nodes_only(p);
+        for (size_t v = 0; v < p->plan->n_vms; v++)
+                if (p->plan->vms[v].valid)
+                        plan_affinity(p, v);
+        release_invalid_vms(p);
+        plan_pages(p);
+        plan_interrupts(p);
+        r = collect_claims(p);
+        if (r < 0)
+                return r;
+        return p->plan->diagnostics.oom ? -ENOMEM : 0;
+}
+
 int plan_build(const Config *c, const Inventory *inv, Plan *ret) {
         Plan plan = { .config = c, .inventory = inv };
         Planner p = { .config = c, .inv = inv, .plan = &plan };
-        int r = 0;
 
-        p.slots = calloc(MAX(inv->n_devices, (size_t) 1), sizeof(Slot));
-        plan.vms = calloc(MAX(c->n_vms, (size_t) 1), sizeof(VmPlan));
-        if (!p.slots || !plan.vms) {
-                r = -ENOMEM;
-                goto finish;
-        }
-        plan.n_vms = c->n_vms;
-        for (size_t d = 0; d < inv->n_devices; d++)
-                p.slots[d].owner = UNCLAIMED;
-        for (size_t v = 0; v < c->n_vms; v++)
-                plan.vms[v] = (VmPlan) { .config = &c->vms[v], .valid = !c->vms[v].invalid, .numa_node = -1 };
-
-        if (inv->has_pci) {
-                claim_passthrough(&p);
-                /* Addresses first, so an id match never takes a device someone named exactly. */
-                for (size_t v = 0; v < c->n_vms; v++)
-                        if (plan.vms[v].valid) {
-                                claim_addresses(&p, v);
-                                if (!plan.vms[v].valid)
-                                        release_vm(&p, v);
-                        }
-                for (size_t v = 0; v < c->n_vms; v++)
-                        if (plan.vms[v].valid) {
-                                choose_node(&p, v);
-                                take_ids(&p, v);
-                                if (!plan.vms[v].valid)
-                                        release_vm(&p, v);
-                        }
-                claim_siblings(&p);
-        } else {
-                for (size_t v = 0; v < c->n_vms; v++)
-                        plan.vms[v].numa_node = c->vms[v].numa_node >= 0 ? c->vms[v].numa_node : first_node(inv);
-                if (c->n_vms > 0 || c->host.n_passthrough > 0)
-                        diag_add(&plan.diagnostics, DIAG_NOTE, (Location) {}, NULL, NULL,
-                                 "no PCI devices visible (no /sys under the root?): device assignment not checked");
-        }
-
-        for (size_t v = 0; v < c->n_vms; v++)
-                if (plan.vms[v].valid)
-                        plan_affinity(&p, v);
-
-        /* A VM that failed gives its devices back: nothing binds what nothing will use. */
-        for (size_t d = 0; d < inv->n_devices; d++)
-                if (p.slots[d].owner >= 0 && !plan.vms[p.slots[d].owner].valid)
-                        p.slots[d].owner = UNCLAIMED;
-
-        plan_pages(&p);
-        plan_interrupts(&p);
-
-        for (size_t d = 0; d < inv->n_devices; d++) {
-                if (p.slots[d].owner == UNCLAIMED)
-                        continue;
-                Claim *x = realloc(plan.claims, sizeof(Claim) * (plan.n_claims + 1));
-                if (!x) {
-                        r = -ENOMEM;
-                        goto finish;
-                }
-                plan.claims = x;
-                x[plan.n_claims++] = (Claim) {
-                        .device = d,
-                        .vm = p.slots[d].owner,
-                        .reason = p.slots[d].reason,
-                        .where = p.slots[d].where,
-                        .sibling_of = p.slots[d].sibling_of,
-                };
-        }
-        if (plan.diagnostics.oom)
-                r = -ENOMEM;
-
-finish:
+        int r = plan_steps(&p);
         free(p.slots);
         if (r < 0) {
                 plan_done(&plan);
@@ -507,6 +164,13 @@ const Claim *plan_find_claim(const Plan *p, size_t device) {
         return NULL;
 }
 
+bool plan_wants_hugepages(const Plan *p) {
+        return plan_pages_total(p) > 0;
+}
+
+bool plan_wants_vfio(const Plan *p) {
+        return p->n_claims > 0 || p->unsafe_interrupts;
+}
 
 const char *claim_reason_to_string(ClaimReason r) {
         return r == CLAIM_VM ? "device" : r == CLAIM_SIBLING ? "group-sibling" : "passthrough";

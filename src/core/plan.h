@@ -24,7 +24,7 @@ typedef struct Claim {
 typedef struct VmPlan {
         const VmConfig *config;
         bool valid;          /* no errors: the generator writes its unit */
-        int numa_node;       /* -1 when the host has no NUMA information */
+        int numa_node;       /* NODE_NONE when the host has no NUMA information */
         CpuSet cpus;         /* empty: no affinity */
         size_t *devices;     /* devices handed to the VM (not siblings), in --device order */
         size_t n_devices;
@@ -50,4 +50,7 @@ void plan_done(Plan *p);
 
 const Claim *plan_find_claim(const Plan *p, size_t device);
 uint64_t plan_pages_total(const Plan *p);
+/* Whether the static units (hugepages, vfio) have work to do on this plan. */
+bool plan_wants_hugepages(const Plan *p);
+bool plan_wants_vfio(const Plan *p);
 const char *claim_reason_to_string(ClaimReason r);

@@ -6,6 +6,10 @@
 #include "unit-escape.h"
 #include "vm-command.h"
 
+#define TAP_NAME_PREFIX "nv-"
+/* PCI base class 0x03, "Display controller": such devices are named gpuN, the others devN. */
+#define PCI_BASE_CLASS_DISPLAY 0x03
+
 static uint64_t hash_string(uint64_t h, const char *s) {
         return fnv1a(h, s, strlen(s));
 }
@@ -15,18 +19,18 @@ char *vm_tap_name(const VmConfig *c) {
                 return strdup(c->tap_name.value);
         char *n;
         /* "nv-NAME" fits IFNAMSIZ for names up to 12 characters; longer ones get a hash suffix. */
-        if (strlen(c->name) <= TAP_NAME_MAX - 3)
-                return asprintf_safe(&n, "nv-%s", c->name) < 0 ? NULL : n;
-        return asprintf_safe(&n, "nv-%.7s-%04x", c->name, (unsigned) (hash_string(FNV1A_INIT, c->name) & 0xffff)) < 0
-                       ? NULL : n;
+        if (strlen(c->name) <= TAP_NAME_MAX - strlen(TAP_NAME_PREFIX))
+                return asprintf_safe(&n, TAP_NAME_PREFIX "%s", c->name) < 0 ? NULL : n;
+        return asprintf_safe(&n, TAP_NAME_PREFIX "%.7s-%04x", c->name,
+                             (unsigned) (hash_string(FNV1A_INIT, c->name) & 0xffff)) < 0 ? NULL : n;
 }
 
-void vm_mac_address(const VmConfig *c, const char *root, char buf[static 18]) {
+void vm_mac_address(const VmConfig *c, const char *root, char buf[static MAC_ADDRESS_STRING_MAX]) {
         if (c->mac.value) {
-                snprintf(buf, 18, "%s", c->mac.value);
+                snprintf(buf, MAC_ADDRESS_STRING_MAX, "%s", c->mac.value);
                 return;
         }
-        /* Stable per machine and VM, locally administered unicast. */
+        /* Stable per machine and VM. */
         _cleanup_(freep) char *path = path_under_root(root, "/etc/machine-id");
         _cleanup_(freep) char *id = NULL;
         if (path)
@@ -34,21 +38,33 @@ void vm_mac_address(const VmConfig *c, const char *root, char buf[static 18]) {
         uint64_t h = hash_string(FNV1A_INIT, strempty(id));
         h = hash_string(h, "/nestvirt/");
         h = hash_string(h, c->name);
-        snprintf(buf, 18, "%02x:%02x:%02x:%02x:%02x:%02x", (unsigned) ((h & 0xfc) | 0x02),
+        /* First octet: multicast bit (0x01) clear, locally administered bit (0x02) set. */
+        snprintf(buf, MAC_ADDRESS_STRING_MAX, "%02x:%02x:%02x:%02x:%02x:%02x", (unsigned) ((h & 0xfc) | 0x02),
                  (unsigned) (h >> 8 & 0xff), (unsigned) (h >> 16 & 0xff), (unsigned) (h >> 24 & 0xff),
                  (unsigned) (h >> 32 & 0xff), (unsigned) (h >> 40 & 0xff));
 }
 
-static int push_option(char ***argv, const char *option, StringBuffer *value) {
-        char *v = sb_steal(value);
+/* The command line being built: what every appender reads, and the argv it grows. */
+typedef struct Command {
+        const Plan *plan;
+        const VmPlan *vp;
+        const VmConfig *c;
+        const char *root;
+        char **argv;
+        StringBuffer value;   /* the value of the option being appended */
+} Command;
+
+/* Appends OPTION and the value built so far, which starts empty again. */
+static int push_option(Command *cmd, const char *option) {
+        char *v = sb_steal(&cmd->value);
         if (!v)
                 return -ENOMEM;
-        int r = strv_extend(argv, option);
+        int r = strv_extend(&cmd->argv, option);
         if (r < 0) {
                 free(v);
                 return r;
         }
-        return strv_push(argv, v);
+        return strv_push(&cmd->argv, v);
 }
 
 static void append_quoted(StringBuffer *b, const char *s) {
@@ -57,6 +73,15 @@ static void append_quoted(StringBuffer *b, const char *s) {
                 b->oom = true;
         else
                 sb_append(b, q);
+}
+
+static int append_hypervisor(Command *cmd) {
+        return strv_extend(&cmd->argv, cmd->plan->config->host.hypervisor.value);
+}
+
+static int append_api_socket(Command *cmd) {
+        sb_appendf(&cmd->value, "path=" VM_RUNTIME_DIR "/%s/" VM_API_SOCKET, cmd->c->name);
+        return push_option(cmd, "--api-socket");
 }
 
 /* affinity=[0@[0-7],1@[0-7]]: each vCPU may run on any CPU of the set (the node's, by default). */
@@ -71,135 +96,195 @@ static int append_affinity(StringBuffer *b, const VmPlan *vp) {
         return 0;
 }
 
-int vm_command_build(const Plan *plan, size_t vm, const char *root, char ***ret) {
-        const VmPlan *vp = &plan->vms[vm];
-        const VmConfig *c = vp->config;
-        _cleanup_(strv_freep) char **argv = NULL;
-        StringBuffer b = {};
-        int r;
-
-        r = strv_extend(&argv, plan->config->host.hypervisor.value);
-        if (r < 0)
-                return r;
-
-        sb_appendf(&b, "path=" VM_RUNTIME_DIR "/%s/api.sock", c->name);
-        if ((r = push_option(&argv, "--api-socket", &b)) < 0)
-                return r;
-
-        sb_appendf(&b, "boot=%u", c->cpus);
-        if (cpu_set_count(&vp->cpus) > 0 && (r = append_affinity(&b, vp)) < 0)
-                return r;
-        if ((r = push_option(&argv, "--cpus", &b)) < 0)
-                return r;
-
-        /* All guest memory comes from one hugepage-backed zone on the VM's node. */
-        sb_append(&b, "size=0");
-        if ((r = push_option(&argv, "--memory", &b)) < 0)
-                return r;
-        sb_appendf(&b, "id=mem0,size=%" PRIu64 "G,hugepages=on,hugepage_size=1G", c->memory_gib);
-        if (vp->numa_node >= 0)
-                sb_appendf(&b, ",host_numa_node=%d", vp->numa_node);
-        if ((r = push_option(&argv, "--memory-zone", &b)) < 0)
-                return r;
-
-        const struct {
-                const char *option;
-                const Setting *s;
-        } plain[] = {
-                { "--kernel", &c->kernel },
-                { "--firmware", &c->firmware },
-                { "--initramfs", &c->initramfs },
-                { "--cmdline", &c->cmdline },
-        };
-        for (size_t i = 0; i < ELEMENTSOF(plain); i++) {
-                const char *v = plain[i].s->value;
-                if (!v)
-                        continue;
-                /* A value starting with '-' would be read as the next option: join it. */
-                if (v[0] == '-') {
-                        _cleanup_(freep) char *joined = strjoin(plain[i].option, "=", v);
-                        if (!joined)
-                                return -ENOMEM;
-                        if ((r = strv_extend(&argv, joined)) < 0)
-                                return r;
-                        continue;
-                }
-                sb_append(&b, v);
-                if ((r = push_option(&argv, plain[i].option, &b)) < 0)
-                        return r;
-        }
-
-        for (size_t i = 0; i < c->n_disks; i++) {
-                sb_append(&b, "path=");
-                append_quoted(&b, c->disks[i].path);
-                sb_appendf(&b, ",image_type=%s", disk_image_type_to_string(disk_image_type(root, c->disks[i].path)));
-                if (c->disks[i].readonly)
-                        sb_append(&b, ",readonly=on");
-                if ((r = push_option(&argv, "--disk", &b)) < 0)
-                        return r;
-        }
-
-        /* Built by 'nestvirt vm prepare' in the runtime directory before each start. */
-        if (c->cloud_init.value) {
-                sb_appendf(&b, "path=" VM_RUNTIME_DIR "/%s/" VM_SEED_FILE ",readonly=on,image_type=raw", c->name);
-                if ((r = push_option(&argv, "--disk", &b)) < 0)
-                        return r;
-        }
-
-        unsigned n_gpu = 0, n_dev = 0;
-        for (size_t i = 0; i < vp->n_devices; i++) {
-                const PciDevice *d = &plan->inventory->devices[vp->devices[i]];
-                bool gpu = (d->class >> 16) == 0x03;
-                sb_appendf(&b, "path=/sys/bus/pci/devices/%s,id=%s%u", d->name, gpu ? "gpu" : "dev",
-                           gpu ? n_gpu++ : n_dev++);
-                if ((r = push_option(&argv, "--device", &b)) < 0)
-                        return r;
-        }
-
-        if (c->network == NETWORK_TAP) {
-                _cleanup_(freep) char *tap = vm_tap_name(c);
-                char mac[18];
-                if (!tap)
-                        return -ENOMEM;
-                vm_mac_address(c, root, mac);
-                sb_appendf(&b, "tap=%s,mac=%s", tap, mac);
-                if (c->host_address.value) {
-                        char ip[64], mask[64];
-                        if (cidr_to_ip_mask(c->host_address.value, ip, mask) >= 0)
-                                sb_appendf(&b, ",ip=%s,mask=%s", ip, mask);
-                }
-                if ((r = push_option(&argv, "--net", &b)) < 0)
-                        return r;
-        }
-
-        switch (c->serial) {
-        case SERIAL_JOURNAL:
-                sb_append(&b, "tty");
-                break;
-        case SERIAL_FILE:
-                sb_appendf(&b, "file=" VM_LOG_DIR "/%s.serial.log", c->name);
-                break;
-        case SERIAL_OFF:
-                sb_append(&b, "off");
-                break;
-        }
-        if ((r = push_option(&argv, "--serial", &b)) < 0)
-                return r;
-        sb_append(&b, "off");
-        if ((r = push_option(&argv, "--console", &b)) < 0)
-                return r;
-
-        if (c->extra_arguments.value) {
-                _cleanup_(strv_freep) char **extra = NULL;
-                const char *reason;
-                r = split_arguments(c->extra_arguments.value, &extra, &reason);
+static int append_cpus(Command *cmd) {
+        sb_appendf(&cmd->value, "boot=%u", cmd->c->cpus);
+        if (cpu_set_count(&cmd->vp->cpus) > 0) {
+                int r = append_affinity(&cmd->value, cmd->vp);
                 if (r < 0)
                         return r;
-                for (size_t i = 0; extra[i]; i++)
-                        if ((r = strv_extend(&argv, extra[i])) < 0)
-                                return r;
         }
+        return push_option(cmd, "--cpus");
+}
 
-        *ret = TAKE_PTR(argv);
+/* All guest memory comes from one hugepage-backed zone (--memory-zone) on the VM's node. */
+static int append_memory(Command *cmd) {
+        sb_append(&cmd->value, "size=0");
+        return push_option(cmd, "--memory");
+}
+
+static int append_memory_zone(Command *cmd) {
+        sb_appendf(&cmd->value, "id=mem0,size=%" PRIu64 "G,hugepages=on,hugepage_size=1G", cmd->c->memory_gib);
+        if (cmd->vp->numa_node >= 0)
+                sb_appendf(&cmd->value, ",host_numa_node=%d", cmd->vp->numa_node);
+        return push_option(cmd, "--memory-zone");
+}
+
+/* An option whose value is a setting taken as it is, when set. */
+static int append_setting(Command *cmd, const char *option, const Setting *s) {
+        if (!s->value)
+                return 0;
+        /* A value starting with '-' would be read as the next option: join it. */
+        if (s->value[0] == '-') {
+                _cleanup_(freep) char *joined = strjoin(option, "=", s->value);
+                if (!joined)
+                        return -ENOMEM;
+                return strv_extend(&cmd->argv, joined);
+        }
+        sb_append(&cmd->value, s->value);
+        return push_option(cmd, option);
+}
+
+static int append_kernel(Command *cmd) {
+        return append_setting(cmd, "--kernel", &cmd->c->kernel);
+}
+
+static int append_firmware(Command *cmd) {
+        return append_setting(cmd, "--firmware", &cmd->c->firmware);
+}
+
+static int append_initramfs(Command *cmd) {
+        return append_setting(cmd, "--initramfs", &cmd->c->initramfs);
+}
+
+static int append_cmdline(Command *cmd) {
+        return append_setting(cmd, "--cmdline", &cmd->c->cmdline);
+}
+
+static int append_disks(Command *cmd) {
+        for (size_t i = 0; i < cmd->c->n_disks; i++) {
+                const DiskConfig *d = &cmd->c->disks[i];
+                sb_append(&cmd->value, "path=");
+                append_quoted(&cmd->value, d->path);
+                sb_appendf(&cmd->value, ",image_type=%s",
+                           disk_image_type_to_string(disk_image_type(cmd->root, d->path)));
+                if (d->readonly)
+                        sb_append(&cmd->value, ",readonly=on");
+                int r = push_option(cmd, "--disk");
+                if (r < 0)
+                        return r;
+        }
+        return 0;
+}
+
+/* Built by 'nestvirt vm prepare' in the runtime directory before each start. */
+static int append_seed_disk(Command *cmd) {
+        if (!cmd->c->cloud_init.value)
+                return 0;
+        sb_appendf(&cmd->value, "path=" VM_RUNTIME_DIR "/%s/" VM_SEED_FILE ",readonly=on,image_type=raw",
+                   cmd->c->name);
+        return push_option(cmd, "--disk");
+}
+
+static bool is_display(const PciDevice *d) {
+        return (d->class >> 16) == PCI_BASE_CLASS_DISPLAY;
+}
+
+static int append_devices(Command *cmd) {
+        unsigned n_gpu = 0, n_dev = 0;
+        for (size_t i = 0; i < cmd->vp->n_devices; i++) {
+                const PciDevice *d = &cmd->plan->inventory->devices[cmd->vp->devices[i]];
+                bool gpu = is_display(d);
+                sb_appendf(&cmd->value, "path=/sys/bus/pci/devices/%s,id=%s%u", d->name, gpu ? "gpu" : "dev",
+                           gpu ? n_gpu++ : n_dev++);
+                int r = push_option(cmd, "--device");
+                if (r < 0)
+                        return r;
+        }
+        return 0;
+}
+
+static int append_net(Command *cmd) {
+        if (cmd->c->network != NETWORK_TAP)
+                return 0;
+        _cleanup_(freep) char *tap = vm_tap_name(cmd->c);
+        char mac[MAC_ADDRESS_STRING_MAX];
+        if (!tap)
+                return -ENOMEM;
+        vm_mac_address(cmd->c, cmd->root, mac);
+        sb_appendf(&cmd->value, "tap=%s,mac=%s", tap, mac);
+        if (cmd->c->host_address.value) {
+                char ip[64], mask[64];
+                if (cidr_to_ip_mask(cmd->c->host_address.value, ip, mask) >= 0)
+                        sb_appendf(&cmd->value, ",ip=%s,mask=%s", ip, mask);
+        }
+        return push_option(cmd, "--net");
+}
+
+static int append_serial(Command *cmd) {
+        switch (cmd->c->serial) {
+        case SERIAL_JOURNAL:
+                sb_append(&cmd->value, "tty");
+                break;
+        case SERIAL_FILE:
+                sb_appendf(&cmd->value, "file=" VM_LOG_DIR "/%s.serial.log", cmd->c->name);
+                break;
+        case SERIAL_OFF:
+                sb_append(&cmd->value, "off");
+                break;
+        }
+        return push_option(cmd, "--serial");
+}
+
+/* The serial port is the one console (see append_serial). */
+static int append_console(Command *cmd) {
+        sb_append(&cmd->value, "off");
+        return push_option(cmd, "--console");
+}
+
+/* ExtraArguments=, split as the config check already accepted them, last. */
+static int append_extra_arguments(Command *cmd) {
+        if (!cmd->c->extra_arguments.value)
+                return 0;
+        _cleanup_(strv_freep) char **extra = NULL;
+        const char *reason;
+        int r = split_arguments(cmd->c->extra_arguments.value, &extra, &reason);
+        if (r < 0)
+                return r;
+        for (size_t i = 0; extra[i]; i++)
+                if ((r = strv_extend(&cmd->argv, extra[i])) < 0)
+                        return r;
+        return 0;
+}
+
+/* Appends one option (or none, when it does not apply) and its value. */
+typedef int (*Appender)(Command *cmd);
+
+/* In command-line order. */
+static const Appender appenders[] = {
+        append_hypervisor,
+        append_api_socket,
+        append_cpus,
+        append_memory,
+        append_memory_zone,
+        append_kernel,
+        append_firmware,
+        append_initramfs,
+        append_cmdline,
+        append_disks,
+        append_seed_disk,
+        append_devices,
+        append_net,
+        append_serial,
+        append_console,
+        append_extra_arguments,
+};
+
+int vm_command_build(const Plan *plan, size_t vm, const char *root, char ***ret) {
+        Command cmd = {
+                .plan = plan,
+                .vp = &plan->vms[vm],
+                .c = plan->vms[vm].config,
+                .root = root,
+        };
+        int r = 0;
+
+        for (size_t i = 0; i < ELEMENTSOF(appenders) && r >= 0; i++)
+                r = appenders[i](&cmd);
+        sb_done(&cmd.value);   /* left over only when an appender failed */
+        if (r < 0) {
+                strv_free(cmd.argv);
+                return r;
+        }
+        *ret = cmd.argv;
         return 0;
 }

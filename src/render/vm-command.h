@@ -5,6 +5,8 @@
 
 #define VM_RUNTIME_DIR "/run/nestvirt"
 #define VM_LOG_DIR "/var/log/nestvirt"
+/* Cloud Hypervisor's API socket, in the VM's runtime directory. */
+#define VM_API_SOCKET "api.sock"
 /* The NoCloud seed (CloudInit=), built in the runtime directory at each start. */
 #define VM_SEED_FILE "cidata.iso"
 
@@ -14,5 +16,6 @@ int vm_command_build(const Plan *plan, size_t vm, const char *root, char ***ret)
 
 /* TapName=, or "nv-NAME" (at most 15 characters). */
 char *vm_tap_name(const VmConfig *c);
+#define MAC_ADDRESS_STRING_MAX 18   /* "52:54:00:aa:bb:cc" + NUL */
 /* MAC=, or a stable one derived from /etc/machine-id under root and the VM's name. */
-void vm_mac_address(const VmConfig *c, const char *root, char buf[static 18]);
+void vm_mac_address(const VmConfig *c, const char *root, char buf[static MAC_ADDRESS_STRING_MAX]);

@@ -32,27 +32,23 @@ static void append_device_allow(StringBuffer *b, const char *path, bool writable
         sb_append(b, writable ? " rw\n" : " r\n");
 }
 
-void vm_sandbox_append(StringBuffer *b, const VmConfig *c) {
-        bool tap = c->network == NETWORK_TAP;
-        /* ExtraArguments= may add anything (--net, --vsock, vhost-user sockets): keep the
-         * network open for it rather than break it silently. */
-        bool extra = c->extra_arguments.value != NULL;
-
-        sb_append(b, "\n# Sandboxing: what Cloud Hypervisor needs and no more (README \"Hardening\").\n");
-        /* Only the devices a VMM uses: KVM, the VFIO container and groups, tap, and block
-         * devices named by Disk=. PrivateDevices= would hide /dev/kvm and /dev/vfio. */
+/* Only the devices a VMM uses: KVM, the VFIO container and groups, tap, and block devices
+ * named by Disk=. PrivateDevices= would hide /dev/kvm and /dev/vfio. */
+static void append_devices(StringBuffer *b, const VmConfig *c) {
         sb_append(b, "DevicePolicy=closed\n"
                      "DeviceAllow=/dev/kvm rw\n"
                      "DeviceAllow=/dev/vfio/vfio rw\n"
                      "DeviceAllow=char-vfio rw\n");
-        if (tap)
+        if (c->network == NETWORK_TAP)
                 sb_append(b, "DeviceAllow=/dev/net/tun rw\n");
         for (size_t i = 0; i < c->n_disks; i++)
                 if (disk_is_block_device(&c->disks[i]))
                         append_device_allow(b, c->disks[i].path, !c->disks[i].readonly);
+}
 
-        /* The whole file system read-only, except the writable disk images ("-": a missing
-         * image is the preflight's to report, not a namespace setup failure). */
+/* The whole file system read-only, except the writable disk images ("-": a missing image is
+ * the preflight's to report, not a namespace setup failure). */
+static void append_file_system(StringBuffer *b, const VmConfig *c) {
         sb_append(b, "ProtectSystem=strict\n");
         for (size_t i = 0; i < c->n_disks; i++) {
                 if (c->disks[i].readonly || disk_is_block_device(&c->disks[i]))
@@ -67,6 +63,10 @@ void vm_sandbox_append(StringBuffer *b, const VmConfig *c) {
                 sb_append_char(b, '\n');
         }
         sb_append(b, vm_uses_home(c) ? "ProtectHome=read-only\n" : "ProtectHome=yes\n");
+}
+
+/* What no VM needs, whatever its config. */
+static void append_fixed(StringBuffer *b) {
         sb_append(b, "PrivateTmp=yes\n"
                      "PrivateMounts=yes\n"
                      "ProtectKernelTunables=yes\n"
@@ -89,6 +89,15 @@ void vm_sandbox_append(StringBuffer *b, const VmConfig *c) {
                      /* Cloud Hypervisor's own seccomp filters allow a subset of @system-service
                       * plus seccomp and landlock (tests/sandbox checks it against their list). */
                      "SystemCallFilter=@system-service seccomp landlock_create_ruleset landlock_add_rule landlock_restrict_self\n");
+}
+
+/* Capabilities and sockets: a tap, or ExtraArguments=, needs the network. */
+static void append_network(StringBuffer *b, const VmConfig *c) {
+        bool tap = c->network == NETWORK_TAP;
+        /* ExtraArguments= may add anything (--net, --vsock, vhost-user sockets): keep the
+         * network open for it rather than break it silently. */
+        bool extra = c->extra_arguments.value != NULL;
+
         /* Root, but only with the capabilities a VMM uses: pinning guest memory for VFIO
          * and, with a tap, creating and configuring it. */
         sb_appendf(b, "CapabilityBoundingSet=CAP_IPC_LOCK%s\n", tap || extra ? " CAP_NET_ADMIN" : "");
@@ -101,4 +110,12 @@ void vm_sandbox_append(StringBuffer *b, const VmConfig *c) {
                              "PrivateNetwork=yes\n");
         if (!extra)
                 sb_append(b, "IPAddressDeny=any\n");
+}
+
+void vm_sandbox_append(StringBuffer *b, const VmConfig *c) {
+        sb_append(b, "\n# Sandboxing: what Cloud Hypervisor needs and no more (README \"Hardening\").\n");
+        append_devices(b, c);
+        append_file_system(b, c);
+        append_fixed(b);
+        append_network(b, c);
 }

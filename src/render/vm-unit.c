@@ -7,14 +7,6 @@
 
 #define NESTVIRT_BINARY NESTVIRT_BINDIR "/nestvirt"
 
-bool plan_wants_hugepages(const Plan *p) {
-        return plan_pages_total(p) > 0;
-}
-
-bool plan_wants_vfio(const Plan *p) {
-        return p->n_claims > 0 || p->unsafe_interrupts;
-}
-
 char *vm_unit_name(const char *vm) {
         return strjoin("nestvirt-vm@", vm, ".service");
 }

@@ -7,10 +7,6 @@
 #define VFIO_SERVICE "nestvirt-vfio.service"
 #define VMS_TARGET "nestvirt-vms.target"
 
-/* Whether the static units have work to do on this plan. */
-bool plan_wants_hugepages(const Plan *p);
-bool plan_wants_vfio(const Plan *p);
-
 /* "nestvirt-vm@NAME.service" */
 char *vm_unit_name(const char *vm);
 /* The whole text of nestvirt-vm@NAME.service. */

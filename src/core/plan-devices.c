@@ -1,0 +1,437 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Which VM gets which device (by address, by id, with its IOMMU group and slot), and so which
+ * NUMA node each VM lives on. */
+#include "plan-devices.h"
+#include "util.h"
+
+/* A VM that fails gives back what it took at once, so one bad VM never starves the others. */
+static void release_vm(Planner *p, size_t vm) {
+        for (size_t d = 0; d < p->inv->n_devices; d++)
+                if (p->slots[d].owner == (int) vm)
+                        p->slots[d].owner = UNCLAIMED;
+        p->plan->vms[vm].n_devices = 0;
+}
+
+static const char *owner_name(const Planner *p, int owner) {
+        return owner >= 0 ? p->config->vms[owner].name : "[Host] Passthrough=";
+}
+
+static bool match_id(const PciDevice *d, const DeviceMatch *m) {
+        return !m->by_address && d->vendor == m->vendor && d->device == m->device;
+}
+
+static int device_index(const Inventory *inv, const PciDevice *d) {
+        return (int) (d - inv->devices);
+}
+
+static int add_vm_device(VmPlan *vp, size_t device) {
+        size_t *x = ARRAY_APPEND(vp->devices, vp->n_devices);
+        if (!x)
+                return -ENOMEM;
+        *x = device;
+        return 0;
+}
+
+static void claim(Planner *p, size_t device, int owner, ClaimReason reason, Location where) {
+        p->slots[device] = (Slot) { .owner = owner, .reason = reason, .where = where };
+}
+
+static void claim_passthrough(Planner *p) {
+        const HostConfig *h = &p->config->host;
+        for (size_t i = 0; i < h->n_passthrough; i++) {
+                const DeviceMatch *m = &h->passthrough[i];
+                char what[40];
+                device_match_format(m, what, sizeof what);
+                size_t found = 0;
+                for (size_t d = 0; d < p->inv->n_devices; d++) {
+                        const PciDevice *dev = &p->inv->devices[d];
+                        if (m->by_address ? pci_address_compare(dev->address, m->address) != 0 : !match_id(dev, m))
+                                continue;
+                        found++;
+                        if (dev->bridge) {
+                                diag_add(&p->plan->diagnostics, DIAG_ERROR, m->where, NULL, dev->name,
+                                         "Passthrough=%s: %s is a PCI bridge, which cannot be passed through; "
+                                         "name the device behind it", what, dev->name);
+                                continue;
+                        }
+                        claim(p, d, HOST, CLAIM_PASSTHROUGH, m->where);
+                }
+                if (found == 0)
+                        diag_add(&p->plan->diagnostics, DIAG_WARNING, m->where, NULL, NULL,
+                                 "Passthrough=%s matches no device on this machine; nothing to bind "
+                                 "(see 'nestvirt devices')", what);
+        }
+}
+
+static void claim_addresses(Planner *p, size_t vm) {
+        const VmConfig *c = &p->config->vms[vm];
+        for (size_t i = 0; i < c->n_devices; i++) {
+                const DeviceMatch *m = &c->devices[i];
+                if (!m->by_address)
+                        continue;
+                char a[PCI_ADDRESS_MAX];
+                pci_address_format(m->address, a);
+                const PciDevice *dev = inventory_find_device(p->inv, m->address);
+                if (!dev) {
+                        VM_ERROR(p, vm, m->where, a,
+                                 "Device=%s: no such PCI device on this machine; check 'nestvirt devices', or "
+                                 "match by vendor:device so the image works on every machine type", a);
+                        continue;
+                }
+                size_t d = device_index(p->inv, dev);
+                if (dev->bridge) {
+                        VM_ERROR(p, vm, m->where, a,
+                                 "Device=%s is a PCI bridge, which cannot be passed through; name the device "
+                                 "behind it", a);
+                        continue;
+                }
+                if (p->slots[d].owner >= 0) {
+                        VM_ERROR(p, vm, m->where, a, "Device=%s is already given to [VM %s] (%s:%u); a device "
+                                 "goes to one VM only", a, owner_name(p, p->slots[d].owner),
+                                 p->slots[d].where.file, p->slots[d].where.line);
+                        continue;
+                }
+                claim(p, d, (int) vm, CLAIM_VM, m->where);
+                if (add_vm_device(&p->plan->vms[vm], d) < 0)
+                        p->plan->diagnostics.oom = true;
+        }
+}
+
+/* Free devices of one id, the VM's node first, then by address (devices are sorted). */
+static size_t count_free(const Planner *p, const DeviceMatch *m, int node, bool only_node) {
+        size_t n = 0;
+        for (size_t d = 0; d < p->inv->n_devices; d++) {
+                const PciDevice *dev = &p->inv->devices[d];
+                if (!match_id(dev, m) || dev->bridge || p->slots[d].owner >= 0)
+                        continue;
+                if (only_node && dev->numa_node != node)
+                        continue;
+                n++;
+        }
+        return n;
+}
+
+/* NUMANode= decides: check that the node exists, and warn of devices elsewhere. */
+static void use_configured_node(Planner *p, size_t vm) {
+        const VmConfig *c = &p->config->vms[vm];
+        VmPlan *vp = &p->plan->vms[vm];
+
+        vp->numa_node = c->numa_node;
+        if (p->inv->has_nodes && !inventory_find_node(p->inv, c->numa_node)) {
+                char nodes[128] = "";
+                for (size_t i = 0; i < p->inv->n_nodes; i++)
+                        snprintf(nodes + strlen(nodes), sizeof nodes - strlen(nodes), "%s%u", i ? ", " : "",
+                                 p->inv->nodes[i].id);
+                VM_ERROR(p, vm, c->numa_where, NULL,
+                         "NUMANode=%d: this machine has no node %d (it has %s); use auto or an existing node",
+                         c->numa_node, c->numa_node, nodes);
+        }
+        for (size_t i = 0; i < vp->n_devices; i++) {
+                const PciDevice *dev = &p->inv->devices[vp->devices[i]];
+                if (dev->numa_node >= 0 && dev->numa_node != c->numa_node)
+                        diag_add(&p->plan->diagnostics, DIAG_WARNING, c->numa_where, c->name, dev->name,
+                                 "%s is on NUMA node %d, but NUMANode=%d puts the VM's memory and vCPUs "
+                                 "on node %d; its DMA crosses nodes", dev->name, dev->numa_node,
+                                 c->numa_node, c->numa_node);
+        }
+}
+
+/* The node of the devices the VM took by address, NODE_NONE when none knows its node. Devices
+ * on two nodes are the VM's error; the first node stands. */
+static int node_of_named_devices(Planner *p, size_t vm) {
+        const VmConfig *c = &p->config->vms[vm];
+        const VmPlan *vp = &p->plan->vms[vm];
+        int node = NODE_NONE;
+
+        for (size_t i = 0; i < vp->n_devices; i++) {
+                const PciDevice *dev = &p->inv->devices[vp->devices[i]];
+                if (dev->numa_node < 0)
+                        continue;
+                if (node >= 0 && node != dev->numa_node) {
+                        VM_ERROR(p, vm, c->where, NULL,
+                                 "[VM %s] has devices on NUMA nodes %d and %d; set NUMANode= to the node its "
+                                 "memory and vCPUs should use", c->name, node, dev->numa_node);
+                        return node;
+                }
+                node = dev->numa_node;
+        }
+        return node;
+}
+
+static bool has_id_match(const VmConfig *c) {
+        for (size_t i = 0; i < c->n_devices; i++)
+                if (!c->devices[i].by_address)
+                        return true;
+        return false;
+}
+
+/* Whether NODE alone has free devices for all of the VM's id matches. */
+static bool node_has_all_ids(const Planner *p, const VmConfig *c, int node) {
+        for (size_t i = 0; i < c->n_devices; i++) {
+                const DeviceMatch *m = &c->devices[i];
+                if (m->by_address)
+                        continue;
+                /* Several Device= lines may name the same id: they add up. */
+                size_t want = 0;
+                for (size_t j = 0; j < c->n_devices; j++)
+                        if (!c->devices[j].by_address && c->devices[j].vendor == m->vendor &&
+                            c->devices[j].device == m->device)
+                                want += c->devices[j].count;
+                if (count_free(p, m, node, true) < want)
+                        return false;
+        }
+        return true;
+}
+
+static void choose_node(Planner *p, size_t vm) {
+        const VmConfig *c = &p->config->vms[vm];
+        VmPlan *vp = &p->plan->vms[vm];
+
+        if (c->numa_node >= 0) {
+                use_configured_node(p, vm);
+                return;
+        }
+        /* Devices named by address decide. */
+        int node = node_of_named_devices(p, vm);
+        if (node >= 0) {
+                vp->numa_node = node;
+                return;
+        }
+        if (!has_id_match(c)) {
+                vp->numa_node = plan_first_node(p->inv);
+                return;
+        }
+        /* Id matches only: the first node that can satisfy all of them by itself. */
+        for (size_t n = 0; n < p->inv->n_nodes; n++)
+                if (node_has_all_ids(p, c, (int) p->inv->nodes[n].id)) {
+                        vp->numa_node = (int) p->inv->nodes[n].id;
+                        return;
+                }
+        vp->numa_node = NODE_UNDECIDED;   /* decided after taking devices, see take_ids() */
+}
+
+/* Takes free devices of one id match for the VM: on its node first, then elsewhere, each by
+ * address. Returns how many it got. */
+static size_t take_id(Planner *p, size_t vm, const DeviceMatch *m, bool undecided) {
+        const VmConfig *c = &p->config->vms[vm];
+        VmPlan *vp = &p->plan->vms[vm];
+        char what[40];
+        size_t got = 0;
+
+        device_match_format(m, what, sizeof what);
+        for (int pass = 0; pass < 2 && got < m->count; pass++)
+                for (size_t d = 0; d < p->inv->n_devices && got < m->count; d++) {
+                        const PciDevice *dev = &p->inv->devices[d];
+                        if (!match_id(dev, m) || dev->bridge || p->slots[d].owner >= 0)
+                                continue;
+                        bool local = !undecided && dev->numa_node == vp->numa_node;
+                        if ((pass == 0) != local)
+                                continue;
+                        claim(p, d, (int) vm, CLAIM_VM, m->where);
+                        if (add_vm_device(vp, d) < 0)
+                                p->plan->diagnostics.oom = true;
+                        got++;
+                        if (pass == 1 && !undecided && dev->numa_node >= 0 && vp->numa_node >= 0)
+                                diag_add(&p->plan->diagnostics, DIAG_WARNING, m->where, c->name, dev->name,
+                                         "Device=%s: node %d has too few free, took %s from node %d; its "
+                                         "DMA crosses nodes", what, vp->numa_node, dev->name, dev->numa_node);
+                }
+        return got;
+}
+
+/* An id match got fewer devices than it wants: say how many this machine has and who holds them. */
+static void report_shortage(Planner *p, size_t vm, const DeviceMatch *m, size_t got) {
+        char what[40];
+        size_t total = 0, used = 0;
+
+        device_match_format(m, what, sizeof what);
+        for (size_t d = 0; d < p->inv->n_devices; d++)
+                if (match_id(&p->inv->devices[d], m)) {
+                        total++;
+                        used += p->slots[d].owner >= 0 && p->slots[d].owner != (int) vm;
+                }
+        if (total == 0)
+                /* Another machine type, or the device is gone: say so, not "0 free". */
+                VM_ERROR(p, vm, m->where, NULL,
+                         "Device=%s: nothing on this machine matches %04x:%04x (%zu wanted); see "
+                         "'nestvirt devices' for what it has, and fix or remove the line",
+                         what, m->vendor, m->device, (size_t) m->count);
+        else
+                VM_ERROR(p, vm, m->where, NULL,
+                         "Device=%s: %zu wanted, %zu free (this machine has %zu, %zu given to other "
+                         "VMs); lower the count or free devices in other VMs",
+                         what, (size_t) m->count, got + (total - used - got), total, used);
+}
+
+/* No single node had all of the VM's devices: they decide, unless they span nodes. */
+static void settle_undecided_node(Planner *p, size_t vm) {
+        const VmConfig *c = &p->config->vms[vm];
+        VmPlan *vp = &p->plan->vms[vm];
+        int node = NODE_NONE;
+
+        for (size_t i = 0; i < vp->n_devices; i++) {
+                int n = p->inv->devices[vp->devices[i]].numa_node;
+                if (n < 0)
+                        continue;
+                if (node >= 0 && n != node) {
+                        VM_ERROR(p, vm, c->where, NULL,
+                                 "[VM %s]: no single NUMA node has all its devices free, they span nodes %d and %d; "
+                                 "set NUMANode= to the node its memory and vCPUs should use", c->name, node, n);
+                        break;
+                }
+                node = n;
+        }
+        vp->numa_node = node >= 0 ? node : plan_first_node(p->inv);
+}
+
+static void take_ids(Planner *p, size_t vm) {
+        const VmConfig *c = &p->config->vms[vm];
+        VmPlan *vp = &p->plan->vms[vm];
+        bool undecided = vp->numa_node == NODE_UNDECIDED;
+
+        for (size_t i = 0; i < c->n_devices; i++) {
+                const DeviceMatch *m = &c->devices[i];
+                if (m->by_address)
+                        continue;
+                size_t got = take_id(p, vm, m, undecided);
+                if (got < m->count)
+                        report_shortage(p, vm, m, got);
+        }
+
+        if (undecided && !vp->valid)
+                vp->numa_node = NODE_NONE;   /* never chosen; not the internal "undecided" */
+        else if (undecided)
+                settle_undecided_node(p, vm);
+}
+
+static bool same_slot(const PciDevice *a, const PciDevice *b) {
+        return a->address.domain == b->address.domain && a->address.bus == b->address.bus &&
+               a->address.slot == b->address.slot;
+}
+
+static int cmp_by_group(const void *a, const void *b, void *userdata) {
+        const Inventory *inv = userdata;
+        const PciDevice *x = &inv->devices[*(const size_t *) a];
+        const PciDevice *y = &inv->devices[*(const size_t *) b];
+        if (x->iommu_group != y->iommu_group)
+                return x->iommu_group < y->iommu_group ? -1 : 1;
+        return *(const size_t *) a < *(const size_t *) b ? -1 : 1;
+}
+
+/* Device O goes along with claimed device D, for D's owner. */
+static void follow(Planner *p, size_t o, size_t d) {
+        const Slot *s = &p->slots[d];
+        p->slots[o] = (Slot) { .owner = s->owner, .reason = CLAIM_SIBLING, .where = s->where, .sibling_of = d };
+}
+
+/* Under virtio-iommu (ACPI VIOT) a device joins its group only when a driver probes it; the
+ * group will then hold the other functions of its slot (a GPU's audio function). Claim those
+ * now, before their drivers load; bind-vfio verifies the real group after binding. */
+static void claim_slot_functions(Planner *p, size_t d) {
+        const Inventory *inv = p->inv;
+        const PciDevice *dev = &inv->devices[d];
+        const Slot *s = &p->slots[d];
+
+        /* Devices are sorted by address: a slot's functions are neighbours. */
+        size_t first = d, last = d;
+        while (first > 0 && same_slot(&inv->devices[first - 1], dev))
+                first--;
+        while (last + 1 < inv->n_devices && same_slot(&inv->devices[last + 1], dev))
+                last++;
+        for (size_t o = first; o <= last; o++) {
+                const PciDevice *other = &inv->devices[o];
+                const Slot *os = &p->slots[o];
+                if (o == d || other->bridge || other->iommu_group >= 0 || os->owner == s->owner)
+                        continue;
+                if (os->owner >= 0 && s->owner >= 0) {
+                        VM_ERROR(p, (size_t) s->owner, s->where, dev->name,
+                                 "%s and %s are functions of one device, which goes to one VM; %s belongs "
+                                 "to [VM %s]: give both to the same VM", dev->name, other->name, other->name,
+                                 owner_name(p, os->owner));
+                        continue;
+                }
+                if (os->owner < 0)
+                        follow(p, o, d);
+        }
+}
+
+/* The other members of claimed device D's IOMMU group; by_group lists the N grouped devices
+ * ordered by group. */
+static void claim_group(Planner *p, size_t d, const size_t *by_group, size_t n) {
+        const Inventory *inv = p->inv;
+        const PciDevice *dev = &inv->devices[d];
+        const Slot *s = &p->slots[d];
+
+        size_t lo = 0, hi = n;
+        while (lo < hi) {
+                size_t mid = (lo + hi) / 2;
+                if (inv->devices[by_group[mid]].iommu_group < dev->iommu_group)
+                        lo = mid + 1;
+                else
+                        hi = mid;
+        }
+        for (size_t i = lo; i < n && inv->devices[by_group[i]].iommu_group == dev->iommu_group; i++) {
+                size_t o = by_group[i];
+                const PciDevice *other = &inv->devices[o];
+                const Slot *os = &p->slots[o];
+                if (o == d || os->owner == s->owner)
+                        continue;
+                if (os->owner >= 0 && s->owner >= 0) {
+                        VM_ERROR(p, (size_t) s->owner, s->where, dev->name,
+                                 "%s shares IOMMU group %d with %s, which belongs to [VM %s]; a group goes "
+                                 "to one VM: give both to the same VM", dev->name, dev->iommu_group,
+                                 other->name, owner_name(p, os->owner));
+                        continue;
+                }
+                if (os->owner >= 0)
+                        continue;   /* host passthrough device next to a VM's: the VM's claim wins */
+                follow(p, o, d);
+        }
+}
+
+/* vfio hands out whole IOMMU groups: every endpoint in a claimed device's group goes along. */
+static void claim_siblings(Planner *p) {
+        const Inventory *inv = p->inv;
+
+        /* Devices ordered by group, so each group's members are one range (512 GPUs stay cheap). */
+        _cleanup_(freep) size_t *by_group = malloc(sizeof(size_t) * MAX(inv->n_devices, (size_t) 1));
+        size_t n = 0;
+        if (!by_group) {
+                p->plan->diagnostics.oom = true;
+                return;
+        }
+        for (size_t d = 0; d < inv->n_devices; d++)
+                if (inv->devices[d].iommu_group >= 0 && !inv->devices[d].bridge)
+                        by_group[n++] = d;
+        if (n > 0)
+                qsort_r(by_group, n, sizeof(size_t), cmp_by_group, (void *) inv);
+
+        for (size_t d = 0; d < inv->n_devices; d++) {
+                if (p->slots[d].owner == UNCLAIMED || p->slots[d].reason == CLAIM_SIBLING)
+                        continue;
+                claim_slot_functions(p, d);
+                if (inv->devices[d].iommu_group >= 0)
+                        claim_group(p, d, by_group, n);
+        }
+}
+
+void plan_assign_devices(Planner *p) {
+        VmPlan *vms = p->plan->vms;
+
+        claim_passthrough(p);
+        /* Addresses first, so an id match never takes a device someone named exactly. */
+        for (size_t v = 0; v < p->plan->n_vms; v++)
+                if (vms[v].valid) {
+                        claim_addresses(p, v);
+                        if (!vms[v].valid)
+                                release_vm(p, v);
+                }
+        for (size_t v = 0; v < p->plan->n_vms; v++)
+                if (vms[v].valid) {
+                        choose_node(p, v);
+                        take_ids(p, v);
+                        if (!vms[v].valid)
+                                release_vm(p, v);
+                }
+        claim_siblings(p);
+}
