@@ -9,11 +9,11 @@
 #include <signal.h>
 #include <stdint.h>
 #include <sys/syscall.h>
-#include <time.h>
 
 #include "ch-api.h"
 #include "json-scan.h"
 #include "log.h"
+#include "time-util.h"
 #include "util.h"
 #include "vm-verbs.h"
 
@@ -22,17 +22,6 @@
 /* Below the unit's TimeoutStopSec=90s: systemd's SIGTERM must not cut the wait short. */
 #define STOP_DEFAULT_SEC 60U
 #define EXIT_POLL_MS 100
-
-static int64_t now_ms(void) {
-        struct timespec ts;
-        clock_gettime(CLOCK_MONOTONIC, &ts);
-        return (int64_t) ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-static void sleep_ms(int64_t ms) {
-        struct timespec ts = { .tv_sec = ms / 1000, .tv_nsec = (ms % 1000) * 1000000 };
-        nanosleep(&ts, NULL);
-}
 
 static int ms_until(int64_t deadline) {
         return (int) MAX(MIN(deadline - now_ms(), (int64_t) INT_MAX), (int64_t) 0);
