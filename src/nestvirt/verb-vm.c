@@ -9,16 +9,6 @@
 
 unsigned arg_timeout = 0;
 
-char *vm_api_socket_path(const char *root, const char *name) {
-        _cleanup_(freep) char *p = strjoin(VM_RUNTIME_DIR "/", name, "/api.sock");
-        return p ? path_under_root(root, p) : NULL;
-}
-
-char *vm_seed_path(const char *root, const char *name) {
-        _cleanup_(freep) char *p = strjoin(VM_RUNTIME_DIR "/", name, "/" VM_SEED_FILE);
-        return p ? path_under_root(root, p) : NULL;
-}
-
 static int parse_pid(const char *s, pid_t *ret) {
         char *end;
         errno = 0;

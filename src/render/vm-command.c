@@ -82,7 +82,10 @@ int vm_command_build(const Plan *plan, size_t vm, const char *root, char ***ret)
         if (r < 0)
                 return r;
 
-        sb_appendf(&b, "path=" VM_RUNTIME_DIR "/%s/api.sock", c->name);
+        _cleanup_(freep) char *api_socket = vm_api_socket_path(NULL, c->name);
+        if (!api_socket)
+                return -ENOMEM;
+        sb_appendf(&b, "path=%s", api_socket);
         if ((r = push_option(&argv, "--api-socket", &b)) < 0)
                 return r;
 
@@ -141,7 +144,10 @@ int vm_command_build(const Plan *plan, size_t vm, const char *root, char ***ret)
 
         /* Built by 'nestvirt vm prepare' in the runtime directory before each start. */
         if (c->cloud_init.value) {
-                sb_appendf(&b, "path=" VM_RUNTIME_DIR "/%s/" VM_SEED_FILE ",readonly=on,image_type=raw", c->name);
+                _cleanup_(freep) char *seed = vm_seed_path(NULL, c->name);
+                if (!seed)
+                        return -ENOMEM;
+                sb_appendf(&b, "path=%s,readonly=on,image_type=raw", seed);
                 if ((r = push_option(&argv, "--disk", &b)) < 0)
                         return r;
         }

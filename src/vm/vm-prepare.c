@@ -115,11 +115,8 @@ int vm_prepare(Context *ctx, size_t vm) {
         const VmConfig *c = ctx->plan.vms[vm].config;
         int r;
 
-        _cleanup_(freep) char *runtime_dir = NULL, *seed = vm_seed_path(arg_root, c->name);
-        if (asprintf_safe(&runtime_dir, "%s/%s", VM_RUNTIME_DIR, c->name) < 0 || !seed)
-                return log_oom();
-        _cleanup_(freep) char *dir = path_under_root(arg_root, runtime_dir);
-        if (!dir)
+        _cleanup_(freep) char *dir = vm_runtime_dir(arg_root, c->name), *seed = vm_seed_path(arg_root, c->name);
+        if (!dir || !seed)
                 return log_oom();
 
         r = ensure_runtime_dir(dir);
