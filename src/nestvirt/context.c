@@ -38,9 +38,8 @@ size_t context_count(const Context *ctx, DiagLevel level) {
 
 static void print_list(const Diagnostics *d, FILE *f) {
         for (size_t i = 0; i < d->n; i++) {
-                char where[512];
-                diag_format_location(&d->items[i], where, sizeof where);
-                fprintf(f, "%s%s: %s\n", where, diag_level_to_string(d->items[i].level), d->items[i].message);
+                diag_write(&d->items[i], /* with_level= */ true, f);
+                fputc('\n', f);
         }
 }
 

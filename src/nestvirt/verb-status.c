@@ -71,10 +71,9 @@ int verb_status(int argc, char *argv[]) {
         for (size_t i = 0; i < ctx.config.diagnostics.n + p->diagnostics.n; i++) {
                 const Diagnostic *d = i < ctx.config.diagnostics.n ? &ctx.config.diagnostics.items[i]
                                                                     : &p->diagnostics.items[i - ctx.config.diagnostics.n];
-                char where[512];
-                diag_format_location(d, where, sizeof where);
-                if (d->level == DIAG_ERROR)
-                        problem(&problems, "%s%s", where, d->message);
+                char *line = d->level == DIAG_ERROR ? diag_format(d, /* with_level= */ false) : NULL;
+                if (line)
+                        (void) strv_push(&problems, line);
         }
 
         for (size_t i = 0; i < p->n_pages; i++) {

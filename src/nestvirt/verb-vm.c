@@ -33,9 +33,10 @@ static int load_vm(Context *ctx, const char *name, size_t *ret) {
                                 for (size_t j = 0; j < d->n; j++) {
                                         if (d->items[j].level != DIAG_ERROR || (d->items[j].vm && !streq(d->items[j].vm, name)))
                                                 continue;
-                                        char where[512];
-                                        diag_format_location(&d->items[j], where, sizeof where);
-                                        log_error("%s%s", where, d->items[j].message);
+                                        _cleanup_(freep) char *s = diag_format(&d->items[j], /* with_level= */ false);
+                                        if (!s)
+                                                return log_oom();
+                                        log_error("%s", s);
                                 }
                         }
                         return log_error_errno(EINVAL,

@@ -33,12 +33,6 @@ static void unlink_and_freep(char **p) {
         }
 }
 
-/* "FILE:LINE: " of CloudInit=, so every message points at the setting. */
-static void format_where(const Setting *s, char *buf, size_t size) {
-        Diagnostic d = { .where = s->where };
-        diag_format_location(&d, buf, size);
-}
-
 /* Opened as genisoimage will open it (links followed), and only a regular file will do: a
  * FIFO would hang the build, a directory would become a directory inside the seed. */
 static int check_input(const Setting *s, const char *where, const char *dir, size_t i, bool *ret_present) {
@@ -261,7 +255,8 @@ int cloud_init_seed_build(const VmConfig *vm, const char *root, const char *runt
         char where[512];
         int r, ret = 0;
 
-        format_where(s, where, sizeof where);
+        /* "FILE:LINE: " of CloudInit=, so every message points at the setting. */
+        location_format(s->where, where, sizeof where);
         _cleanup_(freep) char *dir = path_under_root(root, s->value);
         if (!dir)
                 return log_oom();

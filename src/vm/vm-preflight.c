@@ -28,13 +28,13 @@ typedef struct Preflight {
 
 static void report(Preflight *p, int level, Location where, const char *fmt, ...) _printf_(4, 5);
 static void report(Preflight *p, int level, Location where, const char *fmt, ...) {
-        char location[512], message[1536];
+        char message[1536];
         va_list ap;
-        diag_format_location(&(Diagnostic) { .where = where }, location, sizeof location);
         va_start(ap, fmt);
         vsnprintf(message, sizeof message, fmt, ap);
         va_end(ap);
-        log_full_errno(level, 0, "VM %s: %s%s", p->name, location, message);
+        _cleanup_(freep) char *line = diag_format(&(Diagnostic) { .where = where, .message = message }, false);
+        log_full_errno(level, 0, "VM %s: %s", p->name, line ?: message);
         if (level <= LOG_ERR)
                 p->failures++;
 }
