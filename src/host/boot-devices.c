@@ -7,13 +7,12 @@
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 
-#include "nestvirt.h"
 #include "pci-match.h"
 #include "runtime.h"
 #include "util.h"
 
-static char *sys_path(const char *p) {
-        return path_under_root(arg_root, p);
+static char *sys_path(const char *root, const char *p) {
+        return path_under_root(root, p);
 }
 
 /* Every PCI address on the way from the root complex to a sysfs device. */
@@ -33,10 +32,11 @@ static int add_pci_ancestors(const char *syspath, const char *reason, char ***de
 }
 
 /* A block device and, for device-mapper or md, the devices below it. */
-static int add_block_device(dev_t dev, const char *what, char ***devs, char ***reasons, unsigned depth) {
+static int add_block_device(const char *root, dev_t dev, const char *what, char ***devs, char ***reasons,
+                            unsigned depth) {
         char p[128];
         snprintf(p, sizeof p, "/sys/dev/block/%u:%u", major(dev), minor(dev));
-        _cleanup_(freep) char *path = sys_path(p);
+        _cleanup_(freep) char *path = sys_path(root, p);
         if (!path)
                 return -ENOMEM;
         int r = add_pci_ancestors(path, what, devs, reasons);
@@ -55,14 +55,14 @@ static int add_block_device(dev_t dev, const char *what, char ***devs, char ***r
                 unsigned maj, min;
                 snprintf(dev_attr, sizeof dev_attr, "%s/%s/dev", slaves, de->d_name);
                 if (sysfs_read(dev_attr, buf, sizeof buf) >= 0 && sscanf(buf, "%u:%u", &maj, &min) == 2)
-                        r = add_block_device(makedev(maj, min), what, devs, reasons, depth + 1);
+                        r = add_block_device(root, makedev(maj, min), what, devs, reasons, depth + 1);
         }
         closedir(d);
         return r;
 }
 
-static int add_mounts(char ***devs, char ***reasons) {
-        _cleanup_(freep) char *path = sys_path("/proc/self/mountinfo");
+static int add_mounts(const char *root, char ***devs, char ***reasons) {
+        _cleanup_(freep) char *path = sys_path(root, "/proc/self/mountinfo");
         _cleanup_(freep) char *data = NULL;
         if (!path)
                 return -ENOMEM;
@@ -76,15 +76,15 @@ static int add_mounts(char ***devs, char ***reasons) {
                         continue;
                 char what[PATH_MAX / 4 + 64];
                 snprintf(what, sizeof what, "it carries the file system mounted on %s", mountpoint);
-                int r = add_block_device(makedev(maj, min), what, devs, reasons, 0);
+                int r = add_block_device(root, makedev(maj, min), what, devs, reasons, 0);
                 if (r < 0)
                         return r;
         }
         return 0;
 }
 
-static int add_swaps(char ***devs, char ***reasons) {
-        _cleanup_(freep) char *path = sys_path("/proc/swaps");
+static int add_swaps(const char *root, char ***devs, char ***reasons) {
+        _cleanup_(freep) char *path = sys_path(root, "/proc/swaps");
         _cleanup_(freep) char *data = NULL;
         if (!path)
                 return -ENOMEM;
@@ -99,15 +99,15 @@ static int add_swaps(char ***devs, char ***reasons) {
                 dev_t dev = S_ISBLK(st.st_mode) ? st.st_rdev : st.st_dev;
                 char what[PATH_MAX / 4 + 32];
                 snprintf(what, sizeof what, "it carries the swap %s", file);
-                int r = add_block_device(dev, what, devs, reasons, 0);
+                int r = add_block_device(root, dev, what, devs, reasons, 0);
                 if (r < 0)
                         return r;
         }
         return 0;
 }
 
-static int add_consoles(char ***devs, char ***reasons) {
-        _cleanup_(freep) char *path = sys_path("/sys/class/tty/console/active");
+static int add_consoles(const char *root, char ***devs, char ***reasons) {
+        _cleanup_(freep) char *path = sys_path(root, "/sys/class/tty/console/active");
         char active[256];
         if (!path)
                 return -ENOMEM;
@@ -118,7 +118,7 @@ static int add_consoles(char ***devs, char ***reasons) {
                 char p[128], what[128];
                 snprintf(what, sizeof what, "it drives the active console %s", tty);
                 snprintf(p, sizeof p, "/sys/class/tty/%s/device", tty);
-                _cleanup_(freep) char *dev = sys_path(p);
+                _cleanup_(freep) char *dev = sys_path(root, p);
                 if (!dev)
                         return -ENOMEM;
                 int r = add_pci_ancestors(dev, what, devs, reasons);
@@ -130,12 +130,12 @@ static int add_consoles(char ***devs, char ***reasons) {
                 const char *num = startswith(tty, "tty");
                 if (!num || safe_atou(num, &vt) < 0)
                         continue;
-                _cleanup_(freep) char *fb = sys_path("/sys/class/graphics/fb0/device");
+                _cleanup_(freep) char *fb = sys_path(root, "/sys/class/graphics/fb0/device");
                 if (!fb)
                         return -ENOMEM;
                 if ((r = add_pci_ancestors(fb, what, devs, reasons)) < 0)
                         return r;
-                _cleanup_(freep) char *pci = sys_path("/sys/bus/pci/devices");
+                _cleanup_(freep) char *pci = sys_path(root, "/sys/bus/pci/devices");
                 DIR *d = pci ? opendir(pci) : NULL;
                 if (!d)
                         continue;
@@ -155,13 +155,13 @@ static int add_consoles(char ***devs, char ***reasons) {
         return 0;
 }
 
-int boot_devices_find(char ***ret, char ***ret_reasons) {
+int boot_devices_find(const char *root, char ***ret, char ***ret_reasons) {
         _cleanup_(strv_freep) char **devs = NULL, **reasons = NULL;
-        int r = add_mounts(&devs, &reasons);
+        int r = add_mounts(root, &devs, &reasons);
         if (r >= 0)
-                r = add_swaps(&devs, &reasons);
+                r = add_swaps(root, &devs, &reasons);
         if (r >= 0)
-                r = add_consoles(&devs, &reasons);
+                r = add_consoles(root, &devs, &reasons);
         if (r < 0)
                 return r;
         *ret = TAKE_PTR(devs);

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <systemd/sd-hwdb.h>
 
-#include "nestvirt.h"
+#include "pci-names.h"
 #include "util.h"
 
 /* systemd's hwdb carries the PCI ID database; udev uses it for ID_MODEL_FROM_DATABASE. */

@@ -22,7 +22,7 @@ bool module_exists(const char *name);
 /* PCI addresses ("0000:00:1f.2") of every device the running system depends on: the
  * controllers (and bridges) behind mounted file systems and active swap, and the device of
  * the active console. */
-int boot_devices_find(char ***ret, char ***ret_reasons);
+int boot_devices_find(const char *root, char ***ret, char ***ret_reasons);
 
 /* A digest of the configuration files as read, to tell whether the initramfs saw the same. */
 #define INITRD_CONFIG_STAMP "/run/nestvirt/initrd-config"
@@ -34,11 +34,3 @@ int boot_devices_find(char ***ret, char ***ret_reasons);
 #define MESSAGE_ID_HUGEPAGES_SHORTFALL "da0de3b05c774ef5a572dae12e6312d1"
 #define MESSAGE_ID_DEVICE_REFUSED "c9f7ff7d34ba4b29ba1e671cea8cf7c7"
 #define MESSAGE_ID_UNSAFE_INTERRUPTS "a62ca494159a4da2bd4b2d75dcb08f92"
-
-/* The runtime actions honour nestvirt=0 / rd.nestvirt=0 themselves: initramfs-tools runs
- * them without a generator in between. Returns false (after logging) when disabled. */
-bool runtime_enabled(void);
-
-typedef struct Context Context;
-/* In the initrd: remember which configuration it saw, for status after switch-root. */
-void record_initrd_config(const Context *ctx);

@@ -9,12 +9,16 @@
 #include <time.h>
 
 #include "log.h"
-#include "nestvirt.h"
+#include "context.h"
 #include "proc-cmdline.h"
 #include "runtime.h"
 #include "util.h"
+#include "verb-bind-vfio.h"
+#include "verb-reserve-hugepages.h"
 
-bool arg_force = false;
+/* From the Options, set by verb_bind_vfio() for the helpers of this file. */
+static const char *arg_root = NULL;
+static bool arg_force = false;
 
 static char *device_path(const char *address, const char *attr) {
         char rel[128];
@@ -190,8 +194,8 @@ static bool may_bind(const PciDevice *d, bool in_initrd, char **boot, char **rea
 }
 
 void record_initrd_config(const Context *ctx) {
-        _cleanup_(freep) char *dir = path_under_root(arg_root, "/run/nestvirt");
-        _cleanup_(freep) char *stamp = path_under_root(arg_root, INITRD_CONFIG_STAMP);
+        _cleanup_(freep) char *dir = path_under_root(ctx->root, "/run/nestvirt");
+        _cleanup_(freep) char *stamp = path_under_root(ctx->root, INITRD_CONFIG_STAMP);
         char buf[32];
         if (!dir || !stamp)
                 return;
@@ -202,15 +206,17 @@ void record_initrd_config(const Context *ctx) {
                 fputs(buf, f);
 }
 
-int verb_bind_vfio(int argc, char *argv[]) {
+int verb_bind_vfio(const Options *o, int argc, char *argv[]) {
         (void) argc;
         (void) argv;
-        if (!runtime_enabled())
+        arg_root = o->root;
+        arg_force = o->force;
+        if (!runtime_enabled(o->root))
                 return 0;
         bool in_initrd = detect_initrd(arg_root);
 
         _cleanup_(context_done) Context ctx = {};
-        if (context_load(&ctx, /* strict= */ false) < 0)
+        if (context_load(&ctx, o, /* strict= */ false) < 0)
                 return EXIT_PROBLEMS;
         if (in_initrd)
                 record_initrd_config(&ctx);
@@ -218,7 +224,7 @@ int verb_bind_vfio(int argc, char *argv[]) {
         if (ctx.plan.n_claims > 0 && ctx.inventory.n_iommus == 0) {
                 ensure_virtio_iommu(&ctx.inventory);
                 context_done(&ctx);
-                if (context_load(&ctx, false) < 0)
+                if (context_load(&ctx, o, false) < 0)
                         return EXIT_PROBLEMS;
         }
         const Plan *p = &ctx.plan;
@@ -237,7 +243,7 @@ int verb_bind_vfio(int argc, char *argv[]) {
         }
 
         _cleanup_(strv_freep) char **boot = NULL, **reasons = NULL, **todo = NULL;
-        if (boot_devices_find(&boot, &reasons) < 0)
+        if (boot_devices_find(arg_root, &boot, &reasons) < 0)
                 return log_oom(), EXIT_PROBLEMS;
 
         for (size_t i = 0; i < p->n_claims; i++) {

@@ -3,17 +3,19 @@
 #include <pthread.h>
 
 #include "log.h"
-#include "nestvirt.h"
+#include "context.h"
 #include "proc-cmdline.h"
 #include "runtime.h"
 #include "util.h"
+#include "verb-bind-vfio.h"
+#include "verb-reserve-hugepages.h"
 
 #define GIGANTIC "hugepages/hugepages-1048576kB"
 
-bool runtime_enabled(void) {
-        bool in_initrd = detect_initrd(arg_root);
+bool runtime_enabled(const char *root) {
+        bool in_initrd = detect_initrd(root);
         KernelSwitches sw;
-        if (kernel_switches_read(arg_root, in_initrd, &sw) >= 0 && !sw.enabled) {
+        if (kernel_switches_read(root, in_initrd, &sw) >= 0 && !sw.enabled) {
                 log_info("Disabled on the kernel command line (%snestvirt=0); nothing to do.", in_initrd ? "rd." : "");
                 return false;
         }
@@ -55,17 +57,17 @@ static void *reserve_node(void *userdata) {
         return NULL;
 }
 
-int verb_reserve_hugepages(int argc, char *argv[]) {
+int verb_reserve_hugepages(const Options *o, int argc, char *argv[]) {
         (void) argc;
         (void) argv;
-        if (!runtime_enabled())
+        if (!runtime_enabled(o->root))
                 return 0;
 
         _cleanup_(context_done) Context ctx = {};
-        if (context_load(&ctx, /* strict= */ false) < 0)
+        if (context_load(&ctx, o, /* strict= */ false) < 0)
                 return EXIT_PROBLEMS;
         const Plan *p = &ctx.plan;
-        if (detect_initrd(arg_root))
+        if (detect_initrd(o->root))
                 record_initrd_config(&ctx);
 
         if (plan_pages_total(p) == 0) {
@@ -94,7 +96,7 @@ int verb_reserve_hugepages(int argc, char *argv[]) {
                                  p->pages[i].node);
                 else
                         snprintf(rel, sizeof rel, "/sys/kernel/mm/" GIGANTIC "/nr_hugepages");
-                *j = (NodeJob) { .node = p->pages[i].node, .want = p->pages[i].count, .path = path_under_root(arg_root, rel) };
+                *j = (NodeJob) { .node = p->pages[i].node, .want = p->pages[i].count, .path = path_under_root(o->root, rel) };
                 if (!j->path)
                         return log_oom(), EXIT_PROBLEMS;
         }

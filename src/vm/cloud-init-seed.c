@@ -8,7 +8,7 @@
 #include "cloud-init-seed.h"
 #include "log.h"
 #include "util.h"
-#include "vm-command.h"
+#include "vm-paths.h"
 
 extern char **environ;
 
