@@ -20,10 +20,13 @@ static bool arg_in_initrd = false;
 static void log_diagnostics(const Diagnostics *d) {
         for (size_t i = 0; i < d->n; i++) {
                 const Diagnostic *x = &d->items[i];
-                char where[512];
-                diag_format_location(x, where, sizeof where);
+                _cleanup_(freep) char *s = diag_format(x, /* with_level= */ false);
                 int level = x->level == DIAG_ERROR ? LOG_ERR : x->level == DIAG_WARNING ? LOG_WARNING : LOG_DEBUG;
-                log_full_errno(level, 0, "%s%s", where, x->message);
+                if (!s) {
+                        log_oom();
+                        continue;
+                }
+                log_full_errno(level, 0, "%s", s);
         }
 }
 

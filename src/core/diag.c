@@ -67,11 +67,39 @@ const char *diag_level_to_string(DiagLevel l) {
         }
 }
 
-void diag_format_location(const Diagnostic *d, char *buf, size_t size) {
-        if (d->where.file && d->where.line > 0)
-                snprintf(buf, size, "%s:%u: ", d->where.file, d->where.line);
-        else if (d->where.file)
-                snprintf(buf, size, "%s: ", d->where.file);
+void location_format(Location where, char *buf, size_t size) {
+        if (where.file && where.line > 0)
+                snprintf(buf, size, "%s:%u: ", where.file, where.line);
+        else if (where.file)
+                snprintf(buf, size, "%s: ", where.file);
         else
                 buf[0] = 0;
+}
+
+void diag_format_location(const Diagnostic *d, char *buf, size_t size) {
+        location_format(d->where, buf, size);
+}
+
+void diag_write(const Diagnostic *d, bool with_level, FILE *f) {
+        if (d->where.file && d->where.line > 0)
+                fprintf(f, "%s:%u: ", d->where.file, d->where.line);
+        else if (d->where.file)
+                fprintf(f, "%s: ", d->where.file);
+        if (with_level)
+                fprintf(f, "%s: ", diag_level_to_string(d->level));
+        fputs(d->message, f);
+}
+
+char *diag_format(const Diagnostic *d, bool with_level) {
+        char *s = NULL;
+        size_t n = 0;
+        FILE *f = open_memstream(&s, &n);
+        if (!f)
+                return NULL;
+        diag_write(d, with_level, f);
+        if (fclose(f) < 0) {
+                free(s);
+                return NULL;
+        }
+        return s;
 }

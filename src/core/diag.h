@@ -2,6 +2,7 @@
 #pragma once
 
 #include <stddef.h>
+#include <stdio.h>
 
 #include "macro.h"
 
@@ -39,5 +40,10 @@ void diag_done(Diagnostics *d);
 size_t diag_count(const Diagnostics *d, DiagLevel level);
 size_t diag_count_vm(const Diagnostics *d, DiagLevel level, const char *vm);
 const char *diag_level_to_string(DiagLevel l);
-/* "FILE:LINE: " prefix, or "FILE: " or "" */
+/* "FILE:LINE: ", "FILE: " or "": the prefix of every message about a place in the config. */
+void location_format(Location where, char *buf, size_t size);
 void diag_format_location(const Diagnostic *d, char *buf, size_t size);
+/* The one way a diagnostic reads: the location prefix, "LEVEL: " when WITH_LEVEL, the message
+ * (no newline). diag_format returns it as a string, NULL on OOM. */
+void diag_write(const Diagnostic *d, bool with_level, FILE *f);
+char *diag_format(const Diagnostic *d, bool with_level);

@@ -9,9 +9,9 @@
 #include <sys/stat.h>
 
 #include "build-config.h"
+#include "check-image.h"
 #include "config-keys.h"
 #include "disk-image.h"
-#include "nestvirt.h"
 #include "runtime-paths.h"
 #include "sysfs-write.h"
 #include "util.h"
@@ -21,8 +21,8 @@ static void extra(Context *ctx, DiagLevel level, Location where, const char *vm,
         diag_add(&ctx->extra, level, where, vm, NULL, fmt, a, b);
 }
 
-static bool file_under_root(const char *path, mode_t type, bool executable) {
-        _cleanup_(freep) char *p = path_under_root(arg_root, path);
+static bool file_under_root(const char *root, const char *path, mode_t type, bool executable) {
+        _cleanup_(freep) char *p = path_under_root(root, path);
         struct stat st;
         if (!p || stat(p, &st) < 0)
                 return false;
@@ -34,7 +34,7 @@ static bool file_under_root(const char *path, mode_t type, bool executable) {
 /* A raw disk with neither partition table nor file system is most likely the wrong file
  * (the seed converts a qcow2 cloud image to raw: easy to pass the unconverted one). */
 static void probe_raw_disk(Context *ctx, const VmConfig *vm, const DiskConfig *disk) {
-        _cleanup_(freep) char *p = path_under_root(arg_root, disk->path);
+        _cleanup_(freep) char *p = path_under_root(ctx->root, disk->path);
         if (!p)
                 return;
         blkid_probe pr = blkid_new_probe_from_filename(p);
@@ -52,7 +52,7 @@ static void probe_raw_disk(Context *ctx, const VmConfig *vm, const DiskConfig *d
 void check_vm_files(Context *ctx) {
         const Setting *hv = &ctx->config.host.hypervisor;
         /* Without VMs nothing runs it (a freshly installed, all-commented config). */
-        if (ctx->config.n_vms > 0 && !file_under_root(hv->value, S_IFREG, true))
+        if (ctx->config.n_vms > 0 && !file_under_root(ctx->root, hv->value, S_IFREG, true))
                 extra(ctx, DIAG_ERROR, hv->where, NULL,
                       "Hypervisor=%s%s: no executable there; install Cloud Hypervisor in the image or point "
                       "Hypervisor= at it", hv->value, hv->where.file ? "" : " (the default)");
@@ -60,25 +60,26 @@ void check_vm_files(Context *ctx) {
         for (size_t v = 0; v < ctx->config.n_vms; v++) {
                 const VmConfig *vm = &ctx->config.vms[v];
                 FOREACH_VM_FILE(f, vm)
-                        if (f.setting->value && !file_under_root(f.setting->value, S_IFREG, false))
+                        if (f.setting->value && !file_under_root(ctx->root, f.setting->value, S_IFREG, false))
                                 diag_add(&ctx->extra, DIAG_ERROR, f.setting->where, vm->name, NULL,
                                          "%s=%s: no such file%s%s; put it into the image", f.key,
-                                         f.setting->value, arg_root ? " under " : "", strempty(arg_root));
+                                         f.setting->value, ctx->root ? " under " : "", strempty(ctx->root));
 
                 /* Disks and seeds are often fetched at first boot: the VM's start checks them again. */
                 for (size_t i = 0; i < vm->n_disks; i++) {
                         const DiskConfig *d = &vm->disks[i];
-                        if (!file_under_root(d->path, S_IFREG, false) && !file_under_root(d->path, S_IFBLK, false))
+                        if (!file_under_root(ctx->root, d->path, S_IFREG, false) &&
+                            !file_under_root(ctx->root, d->path, S_IFBLK, false))
                                 diag_add(&ctx->extra, DIAG_WARNING, d->where, vm->name, NULL,
                                          "Disk=%s does not exist yet; the VM cannot start until it does", d->path);
-                        else if (disk_image_type(arg_root, d->path) == DISK_IMAGE_RAW)
+                        else if (disk_image_type(ctx->root, d->path) == DISK_IMAGE_RAW)
                                 probe_raw_disk(ctx, vm, d);
                 }
                 if (vm->cloud_init.value) {
                         const char *need[] = { "user-data", "meta-data" };
                         for (size_t i = 0; i < ELEMENTSOF(need); i++) {
                                 _cleanup_(freep) char *f = strjoin(vm->cloud_init.value, "/", need[i]);
-                                if (f && !file_under_root(f, S_IFREG, false))
+                                if (f && !file_under_root(ctx->root, f, S_IFREG, false))
                                         diag_add(&ctx->extra, DIAG_WARNING, vm->cloud_init.where, vm->name, NULL,
                                                  "CloudInit=%s has no %s; a NoCloud seed needs user-data and "
                                                  "meta-data", vm->cloud_init.value, need[i]);
@@ -118,7 +119,7 @@ static void check_kernel(Context *ctx, const char *dir, const char *version) {
 void check_kernel_modules(Context *ctx) {
         const char *dirs[] = { "/lib/modules", "/usr/lib/modules" };
         for (size_t i = 0; i < ELEMENTSOF(dirs); i++) {
-                _cleanup_(freep) char *dir = path_under_root(arg_root, dirs[i]);
+                _cleanup_(freep) char *dir = path_under_root(ctx->root, dirs[i]);
                 DIR *d = dir ? opendir(dir) : NULL;
                 if (!d)
                         continue;
@@ -135,7 +136,7 @@ void check_kernel_modules(Context *ctx) {
                         return;   /* /usr/lib/modules is usually the same directory */
         }
         diag_add(&ctx->extra, DIAG_WARNING, (Location) {}, NULL, NULL,
-                 "no kernels under %s/lib/modules: cannot verify that the vfio modules exist", strempty(arg_root));
+                 "no kernels under %s/lib/modules: cannot verify that the vfio modules exist", strempty(ctx->root));
 }
 
 void check_installation(Context *ctx) {
@@ -149,24 +150,24 @@ void check_installation(Context *ctx) {
         bool found = false;
         for (size_t i = 0; i < ELEMENTSOF(generator_dirs) && !found; i++) {
                 _cleanup_(freep) char *p = strjoin(generator_dirs[i], "/nestvirt-generator");
-                found = p && file_under_root(p, S_IFREG, true);
+                found = p && file_under_root(ctx->root, p, S_IFREG, true);
         }
         if (!found)
                 diag_add(&ctx->extra, DIAG_ERROR, (Location) {}, NULL, NULL,
                          "nestvirt-generator is not installed%s%s (looked in %s and the other generator "
-                         "directories); install nestvirt into the image", arg_root ? " under " : "",
-                         strempty(arg_root), NESTVIRT_GENERATORDIR);
+                         "directories); install nestvirt into the image", ctx->root ? " under " : "",
+                         strempty(ctx->root), NESTVIRT_GENERATORDIR);
 
         for (size_t u = 0; u < ELEMENTSOF(units); u++) {
                 found = false;
                 for (size_t i = 0; i < ELEMENTSOF(unit_dirs) && !found; i++) {
                         _cleanup_(freep) char *p = strjoin(unit_dirs[i], "/", units[u]);
-                        found = p && file_under_root(p, S_IFREG, false);
+                        found = p && file_under_root(ctx->root, p, S_IFREG, false);
                 }
                 if (!found)
                         diag_add(&ctx->extra, DIAG_ERROR, (Location) {}, NULL, NULL,
                                  "%s is not installed%s%s; install nestvirt into the image", units[u],
-                                 arg_root ? " under " : "", strempty(arg_root));
+                                 ctx->root ? " under " : "", strempty(ctx->root));
         }
 }
 
@@ -174,8 +175,8 @@ void check_installation(Context *ctx) {
  * build, the digest of the config they packed (DIGEST_DIR/KVER). A config edited since
  * then acts only after the next rebuild: say so. */
 void check_initramfs(Context *ctx) {
-        _cleanup_(freep) char *dir = path_under_root(arg_root, INITRAMFS_DIGEST_DIR);
-        _cleanup_(freep) char *boot = path_under_root(arg_root, "/boot");
+        _cleanup_(freep) char *dir = path_under_root(ctx->root, INITRAMFS_DIGEST_DIR);
+        _cleanup_(freep) char *boot = path_under_root(ctx->root, "/boot");
         char now[32];
         if (!dir || !boot)
                 return;

@@ -1,24 +1,24 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "context.h"
 #include "log.h"
-#include "nestvirt.h"
 
-int context_load(Context *ctx, bool strict) {
-        ConfigLoadOptions o = {
-                .root = arg_root,
-                .single_file = arg_config,
+int context_load(Context *ctx, const Options *o, bool strict) {
+        ConfigLoadOptions lo = {
+                .root = o->root,
+                .single_file = o->config,
                 .strict = strict,
                 .check_ownership = true,
-                .allow_owner = arg_allow_owner,
+                .allow_owner = o->allow_owner,
         };
         int r;
 
-        *ctx = (Context) {};
-        r = config_load(&o, &ctx->config);
+        *ctx = (Context) { .root = o->root };
+        r = config_load(&lo, &ctx->config);
         if (r < 0)
                 return log_error_errno(r, "Failed to load the configuration: %m");
-        r = inventory_load(arg_root, INVENTORY_DETAILS, &ctx->inventory);
+        r = inventory_load(o->root, INVENTORY_DETAILS, &ctx->inventory);
         if (r < 0)
-                return log_error_errno(r, "Failed to read devices and NUMA nodes under %s: %m", arg_root ?: "/");
+                return log_error_errno(r, "Failed to read devices and NUMA nodes under %s: %m", o->root ?: "/");
         r = plan_build(&ctx->config, &ctx->inventory, &ctx->plan);
         if (r < 0)
                 return log_error_errno(r, "Failed to plan: %m");
@@ -39,9 +39,8 @@ size_t context_count(const Context *ctx, DiagLevel level) {
 
 static void print_list(const Diagnostics *d, FILE *f) {
         for (size_t i = 0; i < d->n; i++) {
-                char where[512];
-                diag_format_location(&d->items[i], where, sizeof where);
-                fprintf(f, "%s%s: %s\n", where, diag_level_to_string(d->items[i].level), d->items[i].message);
+                diag_write(&d->items[i], /* with_level= */ true, f);
+                fputc('\n', f);
         }
 }
 
@@ -55,21 +54,16 @@ static void json_list(const Diagnostics *d, JsonWriter *w) {
         for (size_t i = 0; i < d->n; i++) {
                 const Diagnostic *x = &d->items[i];
                 json_begin_object(w);
-                json_key(w, "level");
-                json_string(w, diag_level_to_string(x->level));
-                json_key(w, "file");
-                json_string(w, x->where.file);
+                json_field_string(w, "level", diag_level_to_string(x->level));
+                json_field_string(w, "file", x->where.file);
                 json_key(w, "line");
                 if (x->where.line)
                         json_uint(w, x->where.line);
                 else
                         json_null(w);
-                json_key(w, "vm");
-                json_string(w, x->vm);
-                json_key(w, "device");
-                json_string(w, x->device);
-                json_key(w, "message");
-                json_string(w, x->message);
+                json_field_string(w, "vm", x->vm);
+                json_field_string(w, "device", x->device);
+                json_field_string(w, "message", x->message);
                 json_end_object(w);
         }
 }
@@ -80,4 +74,8 @@ void context_json_diagnostics(const Context *ctx, JsonWriter *w) {
         json_list(&ctx->plan.diagnostics, w);
         json_list(&ctx->extra, w);
         json_end_array(w);
+}
+
+const char *context_claim_vm(const Context *ctx, const Claim *c) {
+        return c->vm >= 0 ? ctx->config.vms[c->vm].name : NULL;
 }

@@ -88,3 +88,23 @@ void json_null(JsonWriter *w) {
 void json_finish(JsonWriter *w) {
         fputc('\n', w->f);
 }
+
+void json_field_string(JsonWriter *w, const char *key, const char *s) {
+        json_key(w, key);
+        json_string(w, s);
+}
+
+void json_field_uint(JsonWriter *w, const char *key, uint64_t v) {
+        json_key(w, key);
+        json_uint(w, v);
+}
+
+void json_field_int(JsonWriter *w, const char *key, int64_t v) {
+        json_key(w, key);
+        json_int(w, v);
+}
+
+void json_field_bool(JsonWriter *w, const char *key, bool b) {
+        json_key(w, key);
+        json_bool(w, b);
+}

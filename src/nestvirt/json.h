@@ -25,3 +25,9 @@ void json_int(JsonWriter *w, int64_t v);
 void json_bool(JsonWriter *w, bool b);
 void json_null(JsonWriter *w);
 void json_finish(JsonWriter *w);
+
+/* A key and its value in one call: objects read as the list of their fields. */
+void json_field_string(JsonWriter *w, const char *key, const char *s);
+void json_field_uint(JsonWriter *w, const char *key, uint64_t v);
+void json_field_int(JsonWriter *w, const char *key, int64_t v);
+void json_field_bool(JsonWriter *w, const char *key, bool b);

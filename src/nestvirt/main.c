@@ -1,21 +1,27 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <errno.h>
 #include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
 
 #include "build-config.h"
 #include "log-journal.h"
 #include "log.h"
-#include "nestvirt.h"
+#include "options.h"
 #include "util.h"
-#include "vm-verbs.h"
-
-const char *arg_root = NULL;
-const char *arg_config = NULL;
-bool arg_json = false;
-unsigned arg_allow_owner = 0;
+#include "verb-bind-vfio.h"
+#include "verb-check.h"
+#include "verb-cmdline.h"
+#include "verb-config-digest.h"
+#include "verb-devices.h"
+#include "verb-plan.h"
+#include "verb-reserve-hugepages.h"
+#include "verb-status.h"
+#include "verb-vm.h"
 
 typedef struct Verb {
         const char *name;
-        int (*run)(int argc, char *argv[]);
+        int (*run)(const Options *o, int argc, char *argv[]);
         bool json;          /* accepts --json */
         bool arguments;     /* takes arguments after its name (checks them itself) */
         const char *usage;  /* what follows the common options in its usage line */
@@ -77,15 +83,28 @@ static void help(const Verb *v) {
                "  --root DIR      Read config, /sys and /proc under DIR (an image, a test fixture)\n"
                "  --config FILE   Read only FILE instead of /etc/nestvirt.conf and its drop-ins\n"
                "  --json          Machine-readable output (check, plan, devices, status)\n"
-               "  --allow-owner UID  Accept config owned by UID as if by root (unprivileged image CI)\n"
                "  --force         bind-vfio: bind even devices the running system depends on\n"
                "  --timeout SEC   vm wait-running, vm stop: give up after SEC seconds\n"
+               "  --allow-owner UID  Accept config owned by UID as if by root (unprivileged image CI)\n"
                "  -h --help       Show help; 'nestvirt COMMAND --help' for one command\n"
                "  --version       Show the version\n\n"
                "Exit status: 0 fine, 1 problems found or action failed, 2 usage error.\n");
 }
 
-int main(int argc, char *argv[]) {
+static int parse_timeout(const char *s, unsigned *ret) {
+        char *end;
+        unsigned long v = strtoul(s, &end, 10);
+        if (end == s || *end || v == 0 || v > 86400) {
+                fprintf(stderr, "nestvirt: --timeout wants whole seconds, 1 to 86400, not '%s'\n", s);
+                return -EINVAL;
+        }
+        *ret = (unsigned) v;
+        return 0;
+}
+
+/* The options, before or after the verb. Returns 1 to go on, 0 when done (--version), or
+ * -EINVAL on a usage error (reported). getopt leaves the verb and its arguments at optind. */
+static int parse_options(int argc, char *argv[], Options *o, bool *ret_help) {
         enum { ARG_ROOT = 0x100, ARG_CONFIG, ARG_JSON, ARG_VERSION, ARG_FORCE, ARG_TIMEOUT, ARG_ALLOW_OWNER };
         static const struct option options[] = {
                 { "root", required_argument, NULL, ARG_ROOT },
@@ -98,68 +117,82 @@ int main(int argc, char *argv[]) {
                 { "allow-owner", required_argument, NULL, ARG_ALLOW_OWNER },
                 {},
         };
-        const Verb *verb = NULL;
-        bool want_help = false;
         int c;
 
-        log_set_identifier("nestvirt");
-        log_set_journal_writer(log_journal_write);
-        log_setup(false);
-
-        /* The verb may come before or after the options. */
         while ((c = getopt_long(argc, argv, "h", options, NULL)) >= 0)
                 switch (c) {
                 case ARG_ROOT:
-                        arg_root = optarg;
+                        o->root = optarg;
                         break;
                 case ARG_CONFIG:
-                        arg_config = optarg;
+                        o->config = optarg;
                         break;
                 case ARG_JSON:
-                        arg_json = true;
+                        o->json = true;
                         break;
                 case 'h':
-                        want_help = true;
+                        *ret_help = true;
                         break;
                 case ARG_FORCE:
-                        arg_force = true;
+                        o->force = true;
                         break;
-                case ARG_TIMEOUT: {
-                        char *end;
-                        unsigned long v = strtoul(optarg, &end, 10);
-                        if (end == optarg || *end || v == 0 || v > 86400) {
-                                fprintf(stderr, "nestvirt: --timeout wants whole seconds, 1 to 86400, not '%s'\n", optarg);
-                                return EXIT_USAGE;
-                        }
-                        arg_timeout = (unsigned) v;
+                case ARG_TIMEOUT:
+                        if (parse_timeout(optarg, &o->timeout) < 0)
+                                return -EINVAL;
                         break;
-                }
                 case ARG_ALLOW_OWNER:
-                        if (safe_atou(optarg, &arg_allow_owner) < 0) {
+                        if (safe_atou(optarg, &o->allow_owner) < 0) {
                                 fprintf(stderr, "nestvirt: --allow-owner wants a numeric uid, not '%s'\n", optarg);
-                                return EXIT_USAGE;
+                                return -EINVAL;
                         }
                         break;
                 case ARG_VERSION:
                         printf("nestvirt %s\n", NESTVIRT_VERSION);
                         return 0;
                 default:
-                        return EXIT_USAGE;
+                        return -EINVAL;
                 }
+        return 1;
+}
 
-        if (optind < argc) {
-                for (size_t i = 0; i < ELEMENTSOF(verbs); i++)
-                        if (streq(argv[optind], verbs[i].name))
-                                verb = &verbs[i];
-                if (!verb) {
-                        fprintf(stderr, "nestvirt: unknown command '%s'; see nestvirt --help\n", argv[optind]);
-                        return EXIT_USAGE;
-                }
-                if (optind + 1 < argc && !verb->arguments) {
-                        fprintf(stderr, "nestvirt %s: unexpected argument '%s'\n", verb->name, argv[optind + 1]);
-                        return EXIT_USAGE;
-                }
+/* The verb named at argv[optind], NULL when none is. Returns -EINVAL (reported) for an
+ * unknown verb, or arguments to a verb that takes none. */
+static int find_verb(int argc, char *argv[], const Verb **ret) {
+        const Verb *verb = NULL;
+
+        *ret = NULL;
+        if (optind >= argc)
+                return 0;
+        for (size_t i = 0; i < ELEMENTSOF(verbs); i++)
+                if (streq(argv[optind], verbs[i].name))
+                        verb = &verbs[i];
+        if (!verb) {
+                fprintf(stderr, "nestvirt: unknown command '%s'; see nestvirt --help\n", argv[optind]);
+                return -EINVAL;
         }
+        if (optind + 1 < argc && !verb->arguments) {
+                fprintf(stderr, "nestvirt %s: unexpected argument '%s'\n", verb->name, argv[optind + 1]);
+                return -EINVAL;
+        }
+        *ret = verb;
+        return 0;
+}
+
+int main(int argc, char *argv[]) {
+        Options o = {};
+        const Verb *verb;
+        bool want_help = false;
+        int r;
+
+        log_set_identifier("nestvirt");
+        log_set_journal_writer(log_journal_write);
+        log_setup(false);
+
+        r = parse_options(argc, argv, &o, &want_help);
+        if (r <= 0)
+                return r < 0 ? EXIT_USAGE : 0;
+        if (find_verb(argc, argv, &verb) < 0)
+                return EXIT_USAGE;
         if (want_help) {
                 help(verb);
                 return 0;
@@ -168,11 +201,11 @@ int main(int argc, char *argv[]) {
                 help(NULL);
                 return EXIT_USAGE;
         }
-        if (arg_json && !verb->json) {
+        if (o.json && !verb->json) {
                 fprintf(stderr, "nestvirt %s: --json is not supported by this command\n", verb->name);
                 return EXIT_USAGE;
         }
-        if (arg_root && streq(arg_root, "/"))
-                arg_root = NULL;
-        return verb->run(argc - optind, argv + optind);
+        if (o.root && streq(o.root, "/"))
+                o.root = NULL;
+        return verb->run(&o, argc - optind, argv + optind);
 }

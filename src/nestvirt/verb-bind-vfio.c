@@ -10,14 +10,13 @@
 #include "kmod-util.h"
 #include "log.h"
 #include "messages.h"
-#include "nestvirt.h"
+#include "context.h"
 #include "pci-device.h"
 #include "proc-cmdline.h"
 #include "runtime-switch.h"
 #include "unsafe-interrupts.h"
 #include "util.h"
-
-bool arg_force = false;
+#include "verb-bind-vfio.h"
 
 /* One run of bind-vfio: its options, what it found, and what it did. */
 typedef struct BindRun {
@@ -53,8 +52,8 @@ static void ensure_virtio_iommu(const Inventory *inv) {
 }
 
 /* The plan, made after the IOMMU the claims need is up. Logs on failure. */
-static int load_plan(const BindRun *run, Context *ctx) {
-        int r = context_load(ctx, /* strict= */ false);
+static int load_plan(const BindRun *run, const Options *o, Context *ctx) {
+        int r = context_load(ctx, o, /* strict= */ false);
         if (r < 0)
                 return r;
         if (run->in_initrd)
@@ -63,7 +62,7 @@ static int load_plan(const BindRun *run, Context *ctx) {
         if (ctx->plan.n_claims > 0 && ctx->inventory.n_iommus == 0) {
                 ensure_virtio_iommu(&ctx->inventory);
                 context_done(ctx);
-                return context_load(ctx, false);
+                return context_load(ctx, o, false);
         }
         return 0;
 }
@@ -179,16 +178,16 @@ static int bind_group_members(BindRun *run) {
         return 0;
 }
 
-int verb_bind_vfio(int argc, char *argv[]) {
+int verb_bind_vfio(const Options *o, int argc, char *argv[]) {
         (void) argc;
         (void) argv;
-        _cleanup_(bind_run_done) BindRun run = { .root = arg_root, .force = arg_force };
+        _cleanup_(bind_run_done) BindRun run = { .root = o->root, .force = o->force };
         if (!runtime_enabled(run.root))
                 return 0;
         run.in_initrd = detect_initrd(run.root);
 
         _cleanup_(context_done) Context ctx = {};
-        if (load_plan(&run, &ctx) < 0)
+        if (load_plan(&run, o, &ctx) < 0)
                 return EXIT_PROBLEMS;
         const Plan *p = &ctx.plan;
         if (p->n_claims == 0 && !p->unsafe_interrupts) {

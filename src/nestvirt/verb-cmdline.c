@@ -1,14 +1,15 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <inttypes.h>
 
-#include "nestvirt.h"
+#include "context.h"
+#include "verb-cmdline.h"
 
 /* The kernel parameters that reserve the same pages at boot, for admins who want both. */
-int verb_cmdline(int argc, char *argv[]) {
+int verb_cmdline(const Options *o, int argc, char *argv[]) {
         (void) argc;
         (void) argv;
         _cleanup_(context_done) Context ctx = {};
-        if (context_load(&ctx, /* strict= */ false) < 0)
+        if (context_load(&ctx, o, /* strict= */ false) < 0)
                 return EXIT_PROBLEMS;
 
         const Plan *p = &ctx.plan;

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <inttypes.h>
 
-#include "nestvirt.h"
+#include "context.h"
+#include "verb-plan.h"
 #include "vm-unit.h"
 
 static void print_plan(const Context *ctx) {
@@ -27,7 +28,7 @@ static void print_plan(const Context *ctx) {
                 const PciDevice *d = &inv->devices[c->device];
                 printf("  %s  %04x:%04x  node %-2d group %-3d %-13s -> %s", d->name, d->vendor, d->device,
                        d->numa_node, d->iommu_group, claim_reason_to_string(c->reason),
-                       c->vm >= 0 ? ctx->config.vms[c->vm].name : "(host passthrough)");
+                       context_claim_vm(ctx, c) ?: "(host passthrough)");
                 if (c->reason == CLAIM_SIBLING)
                         printf(d->iommu_group >= 0 ? " (same IOMMU group as %s)" : " (another function of %s)",
                                inv->devices[c->sibling_of].name);
@@ -64,92 +65,84 @@ static void print_plan(const Context *ctx) {
                                p->vms[v].config->autostart ? " (" VMS_TARGET ")" : "");
 }
 
-static void json_plan(const Context *ctx) {
-        const Plan *p = &ctx->plan;
+static void json_pages(JsonWriter *w, const Plan *p) {
+        json_key(w, "hugepages");
+        json_begin_array(w);
+        for (size_t i = 0; i < p->n_pages; i++) {
+                json_begin_object(w);
+                json_field_uint(w, "node", p->pages[i].node);
+                json_field_uint(w, "pages", p->pages[i].count);
+                json_end_object(w);
+        }
+        json_end_array(w);
+}
+
+static void json_devices(JsonWriter *w, const Context *ctx) {
         const Inventory *inv = &ctx->inventory;
+        json_key(w, "devices");
+        json_begin_array(w);
+        for (size_t i = 0; i < ctx->plan.n_claims; i++) {
+                const Claim *c = &ctx->plan.claims[i];
+                const PciDevice *d = &inv->devices[c->device];
+                json_begin_object(w);
+                json_field_string(w, "address", d->name);
+                json_field_string(w, "reason", claim_reason_to_string(c->reason));
+                json_field_string(w, "vm", context_claim_vm(ctx, c));
+                json_field_int(w, "iommu_group", d->iommu_group);
+                json_field_int(w, "numa_node", d->numa_node);
+                json_field_string(w, "sibling_of",
+                                  c->reason == CLAIM_SIBLING ? inv->devices[c->sibling_of].name : NULL);
+                json_end_object(w);
+        }
+        json_end_array(w);
+}
+
+static void json_vms(JsonWriter *w, const Context *ctx) {
+        json_key(w, "vms");
+        json_begin_array(w);
+        for (size_t v = 0; v < ctx->plan.n_vms; v++) {
+                const VmPlan *vp = &ctx->plan.vms[v];
+                _cleanup_(freep) char *cpus = cpu_set_format(&vp->cpus);
+                json_begin_object(w);
+                json_field_string(w, "name", vp->config->name);
+                json_field_bool(w, "valid", vp->valid);
+                json_field_int(w, "numa_node", vp->numa_node);
+                json_field_string(w, "cpus", cpus);
+                json_field_uint(w, "memory_gib", vp->config->memory_gib);
+                json_key(w, "devices");
+                json_begin_array(w);
+                for (size_t i = 0; i < vp->n_devices; i++)
+                        json_string(w, ctx->inventory.devices[vp->devices[i]].name);
+                json_end_array(w);
+                json_field_bool(w, "autostart", vp->config->autostart);
+                json_end_object(w);
+        }
+        json_end_array(w);
+}
+
+static void json_plan(const Context *ctx) {
         JsonWriter w = { .f = stdout };
 
         json_begin_object(&w);
-        json_key(&w, "hugepages");
-        json_begin_array(&w);
-        for (size_t i = 0; i < p->n_pages; i++) {
-                json_begin_object(&w);
-                json_key(&w, "node");
-                json_uint(&w, p->pages[i].node);
-                json_key(&w, "pages");
-                json_uint(&w, p->pages[i].count);
-                json_end_object(&w);
-        }
-        json_end_array(&w);
-
-        json_key(&w, "devices");
-        json_begin_array(&w);
-        for (size_t i = 0; i < p->n_claims; i++) {
-                const Claim *c = &p->claims[i];
-                const PciDevice *d = &inv->devices[c->device];
-                json_begin_object(&w);
-                json_key(&w, "address");
-                json_string(&w, d->name);
-                json_key(&w, "reason");
-                json_string(&w, claim_reason_to_string(c->reason));
-                json_key(&w, "vm");
-                json_string(&w, c->vm >= 0 ? ctx->config.vms[c->vm].name : NULL);
-                json_key(&w, "iommu_group");
-                json_int(&w, d->iommu_group);
-                json_key(&w, "numa_node");
-                json_int(&w, d->numa_node);
-                json_key(&w, "sibling_of");
-                json_string(&w, c->reason == CLAIM_SIBLING ? inv->devices[c->sibling_of].name : NULL);
-                json_end_object(&w);
-        }
-        json_end_array(&w);
-
-        json_key(&w, "unsafe_interrupts");
-        json_bool(&w, p->unsafe_interrupts);
-        json_key(&w, "unsafe_interrupts_reason");
-        json_string(&w, p->unsafe_interrupts_reason);
-
-        json_key(&w, "vms");
-        json_begin_array(&w);
-        for (size_t v = 0; v < p->n_vms; v++) {
-                const VmPlan *vp = &p->vms[v];
-                _cleanup_(freep) char *cpus = cpu_set_format(&vp->cpus);
-                json_begin_object(&w);
-                json_key(&w, "name");
-                json_string(&w, vp->config->name);
-                json_key(&w, "valid");
-                json_bool(&w, vp->valid);
-                json_key(&w, "numa_node");
-                json_int(&w, vp->numa_node);
-                json_key(&w, "cpus");
-                json_string(&w, cpus);
-                json_key(&w, "memory_gib");
-                json_uint(&w, vp->config->memory_gib);
-                json_key(&w, "devices");
-                json_begin_array(&w);
-                for (size_t i = 0; i < vp->n_devices; i++)
-                        json_string(&w, inv->devices[vp->devices[i]].name);
-                json_end_array(&w);
-                json_key(&w, "autostart");
-                json_bool(&w, vp->config->autostart);
-                json_end_object(&w);
-        }
-        json_end_array(&w);
-
+        json_pages(&w, &ctx->plan);
+        json_devices(&w, ctx);
+        json_field_bool(&w, "unsafe_interrupts", ctx->plan.unsafe_interrupts);
+        json_field_string(&w, "unsafe_interrupts_reason", ctx->plan.unsafe_interrupts_reason);
+        json_vms(&w, ctx);
         json_key(&w, "diagnostics");
         context_json_diagnostics(ctx, &w);
         json_end_object(&w);
         json_finish(&w);
 }
 
-int verb_plan(int argc, char *argv[]) {
+int verb_plan(const Options *o, int argc, char *argv[]) {
         (void) argc;
         (void) argv;
         _cleanup_(context_done) Context ctx = {};
-        if (context_load(&ctx, /* strict= */ false) < 0)
+        if (context_load(&ctx, o, /* strict= */ false) < 0)
                 return EXIT_PROBLEMS;
 
-        if (arg_json)
+        if (o->json)
                 json_plan(&ctx);
         else {
                 print_plan(&ctx);

@@ -9,10 +9,11 @@
 #include "initrd-record.h"
 #include "log.h"
 #include "messages.h"
-#include "nestvirt.h"
+#include "context.h"
 #include "proc-cmdline.h"
 #include "runtime-switch.h"
 #include "util.h"
+#include "verb-reserve-hugepages.h"
 
 typedef struct NodeJob {
         unsigned node;
@@ -93,15 +94,15 @@ static int report_job(const NodeJob *j) {
         return 0;
 }
 
-int verb_reserve_hugepages(int argc, char *argv[]) {
+int verb_reserve_hugepages(const Options *o, int argc, char *argv[]) {
         (void) argc;
         (void) argv;
-        const char *root = arg_root;
+        const char *root = o->root;
         if (!runtime_enabled(root))
                 return 0;
 
         _cleanup_(context_done) Context ctx = {};
-        if (context_load(&ctx, /* strict= */ false) < 0)
+        if (context_load(&ctx, o, /* strict= */ false) < 0)
                 return EXIT_PROBLEMS;
         if (detect_initrd(root))
                 record_initrd_config(root, ctx.config.digest);

@@ -4,17 +4,46 @@
 #include <inttypes.h>
 #include <systemd/sd-bus.h>
 
+#include "context.h"
 #include "log.h"
-#include "nestvirt.h"
 #include "pci-device.h"
 #include "runtime-paths.h"
 #include "sysfs-write.h"
 #include "util.h"
+#include "verb-status.h"
 #include "vm-unit.h"
 
+typedef enum InitramfsConfig {
+        INITRAMFS_NOT_RUN,      /* nestvirt did not run in the initramfs */
+        INITRAMFS_SAME,
+        INITRAMFS_DIFFERS,
+} InitramfsConfig;
+
 typedef struct VmState {
-        char *load_state, *active_state;
+        char *unit;
+        char *load_state, *active_state;   /* NULL: no systemd to ask */
 } VmState;
+
+/* What status found: filled by collect_status(), printed as text or JSON. */
+typedef struct Status {
+        const Context *ctx;
+        bool *vfio_node;                /* per claim: /dev/vfio/GROUP exists */
+        bool unsafe_actual;             /* vfio_iommu_type1 allow_unsafe_interrupts is on */
+        InitramfsConfig initramfs;
+        VmState *vms;                   /* per planned VM */
+        char **problems;                /* one line each; none: all holds */
+} Status;
+
+static void status_done(Status *s) {
+        for (size_t v = 0; s->vms && v < s->ctx->plan.n_vms; v++) {
+                free(s->vms[v].unit);
+                free(s->vms[v].load_state);
+                free(s->vms[v].active_state);
+        }
+        free(s->vms);
+        free(s->vfio_node);
+        strv_free(s->problems);
+}
 
 /* The system bus when there is one, else systemd's private socket (the initrd has no D-Bus). */
 static sd_bus *connect_systemd(void) {
@@ -43,202 +72,260 @@ static void unit_state(sd_bus *bus, const char *unit, VmState *st) {
                                           "ActiveState", NULL, &st->active_state);
 }
 
-static bool param_is_yes(const char *module) {
+static bool param_is_yes(const char *root, const char *module) {
         char rel[128], buf[8];
         snprintf(rel, sizeof rel, "/sys/module/%s/parameters/allow_unsafe_interrupts", module);
-        _cleanup_(freep) char *p = path_under_root(arg_root, rel);
+        _cleanup_(freep) char *p = path_under_root(root, rel);
         return p && sysfs_read(p, buf, sizeof buf) >= 0 && streq(buf, "Y");
 }
 
-static int problem(char ***problems, const char *fmt, ...) _printf_(2, 3);
-static int problem(char ***problems, const char *fmt, ...) {
+static int problem(Status *s, const char *fmt, ...) _printf_(2, 3);
+static int problem(Status *s, const char *fmt, ...) {
         va_list ap;
-        char *s;
+        char *line;
         va_start(ap, fmt);
-        int r = vasprintf(&s, fmt, ap);
+        int r = vasprintf(&line, fmt, ap);
         va_end(ap);
-        return r < 0 ? -ENOMEM : strv_push(problems, s);
+        return r < 0 ? -ENOMEM : strv_push(&s->problems, line);
 }
 
-int verb_status(int argc, char *argv[]) {
+/* ---- collect: what holds, and what does not ---- */
+
+static void collect_plan_errors(Status *s) {
+        const Diagnostics *lists[] = { &s->ctx->config.diagnostics, &s->ctx->plan.diagnostics };
+        for (size_t k = 0; k < ELEMENTSOF(lists); k++)
+                for (size_t i = 0; i < lists[k]->n; i++) {
+                        const Diagnostic *d = &lists[k]->items[i];
+                        char *line = d->level == DIAG_ERROR ? diag_format(d, /* with_level= */ false) : NULL;
+                        if (line)
+                                (void) strv_push(&s->problems, line);
+                }
+}
+
+static void collect_pages(Status *s) {
+        const Plan *p = &s->ctx->plan;
+        for (size_t i = 0; i < p->n_pages; i++) {
+                const NumaNode *n = inventory_find_node(&s->ctx->inventory, p->pages[i].node);
+                uint64_t have = n ? n->pages_nr : 0;
+                if (have < p->pages[i].count)
+                        problem(s, "node %u: %" PRIu64 " pages of 1 GiB planned, %" PRIu64 " reserved (short by %"
+                                PRIu64 ")", p->pages[i].node, p->pages[i].count, have, p->pages[i].count - have);
+        }
+}
+
+static int collect_devices(Status *s) {
+        const Plan *p = &s->ctx->plan;
+        s->vfio_node = calloc(MAX(p->n_claims, (size_t) 1), sizeof(bool));
+        if (!s->vfio_node)
+                return -ENOMEM;
+        for (size_t i = 0; i < p->n_claims; i++) {
+                const PciDevice *d = &s->ctx->inventory.devices[p->claims[i].device];
+                s->vfio_node[i] = vfio_group_node_exists(s->ctx->root, d->iommu_group, 0);
+                if (!streq_ptr(d->driver, VFIO_DRIVER))
+                        problem(s, "%s: on %s, not vfio-pci", d->name, d->driver ?: "no driver");
+                else if (!s->vfio_node[i])
+                        problem(s, "%s: on vfio-pci but /dev/vfio/%d is missing", d->name, d->iommu_group);
+        }
+        return 0;
+}
+
+static void collect_unsafe_interrupts(Status *s) {
+        const Plan *p = &s->ctx->plan;
+        s->unsafe_actual = param_is_yes(s->ctx->root, "vfio_iommu_type1");
+        if (p->unsafe_interrupts && !s->unsafe_actual)
+                problem(s, "vfio_iommu_type1 allow_unsafe_interrupts is off, but the plan needs it (%s)",
+                        p->unsafe_interrupts_reason);
+}
+
+/* The initramfs acted on the config it carried; a newer /etc/nestvirt.conf needs a rebuild. */
+static void collect_initramfs(Status *s) {
+        _cleanup_(freep) char *stamp_path = path_under_root(s->ctx->root, INITRD_CONFIG_STAMP);
+        char stamp[32] = "", now[32];
+        snprintf(now, sizeof now, "%016" PRIx64, s->ctx->config.digest);
+        if (!stamp_path || sysfs_read(stamp_path, stamp, sizeof stamp) < 0)
+                s->initramfs = INITRAMFS_NOT_RUN;
+        else if (streq(stamp, now))
+                s->initramfs = INITRAMFS_SAME;
+        else {
+                s->initramfs = INITRAMFS_DIFFERS;
+                problem(s, "the initramfs carries a different configuration than /etc/nestvirt.conf and its "
+                        "drop-ins: rebuild it (dracut -f, or update-initramfs -u)");
+        }
+}
+
+static bool vm_state_is_wrong(const VmConfig *c, const char *active) {
+        return streq(active, "failed") || (c->autostart && !streq(active, "active") && !streq(active, "activating") &&
+                                           !streq(active, "reloading"));
+}
+
+static int collect_vms(Status *s) {
+        const Plan *p = &s->ctx->plan;
+        s->vms = calloc(MAX(p->n_vms, (size_t) 1), sizeof(VmState));
+        if (!s->vms)
+                return -ENOMEM;
+
+        /* Under --root there is no system to ask: the units there are not running here. */
+        sd_bus *bus = s->ctx->root ? NULL : connect_systemd();
+        for (size_t v = 0; v < p->n_vms; v++) {
+                const VmConfig *c = p->vms[v].config;
+                VmState *st = &s->vms[v];
+                st->unit = vm_unit_name(c->name);
+                if (st->unit)
+                        unit_state(bus, st->unit, st);
+                /* Invalid VMs are reported with the plan's errors; without systemd there is no state. */
+                if (p->vms[v].valid && st->active_state && vm_state_is_wrong(c, st->active_state))
+                        problem(s, "nestvirt-vm@%s.service is %s; see journalctl -u nestvirt-vm@%s", c->name,
+                                st->active_state, c->name);
+        }
+        sd_bus_flush_close_unref(bus);
+        return 0;
+}
+
+static int collect_status(const Context *ctx, Status *s) {
+        *s = (Status) { .ctx = ctx };
+        collect_plan_errors(s);
+        collect_pages(s);
+        if (collect_devices(s) < 0)
+                return -ENOMEM;
+        collect_unsafe_interrupts(s);
+        collect_initramfs(s);
+        return collect_vms(s);
+}
+
+/* ---- print ---- */
+
+static const char *const initramfs_json[] = {
+        [INITRAMFS_NOT_RUN] = "not-run",
+        [INITRAMFS_SAME] = "same",
+        [INITRAMFS_DIFFERS] = "differs",
+};
+
+static const char *const initramfs_text[] = {
+        [INITRAMFS_NOT_RUN] = "nestvirt did not run in the initramfs",
+        [INITRAMFS_SAME] = "same as /etc",
+        [INITRAMFS_DIFFERS] = "DIFFERS",
+};
+
+static void json_pages(JsonWriter *w, const Status *s) {
+        const Plan *p = &s->ctx->plan;
+        json_key(w, "hugepages");
+        json_begin_array(w);
+        for (size_t i = 0; i < p->n_pages; i++) {
+                const NumaNode *n = inventory_find_node(&s->ctx->inventory, p->pages[i].node);
+                json_begin_object(w);
+                json_field_uint(w, "node", p->pages[i].node);
+                json_field_uint(w, "requested", p->pages[i].count);
+                json_field_uint(w, "reserved", n ? n->pages_nr : 0);
+                json_field_uint(w, "free", n ? n->pages_free : 0);
+                json_end_object(w);
+        }
+        json_end_array(w);
+}
+
+static void json_devices(JsonWriter *w, const Status *s) {
+        const Plan *p = &s->ctx->plan;
+        json_key(w, "devices");
+        json_begin_array(w);
+        for (size_t i = 0; i < p->n_claims; i++) {
+                const Claim *c = &p->claims[i];
+                const PciDevice *d = &s->ctx->inventory.devices[c->device];
+                json_begin_object(w);
+                json_field_string(w, "address", d->name);
+                json_field_string(w, "vm", context_claim_vm(s->ctx, c));
+                json_field_string(w, "reason", claim_reason_to_string(c->reason));
+                json_field_string(w, "expected_driver", VFIO_DRIVER);
+                json_field_string(w, "driver", d->driver);
+                json_field_int(w, "iommu_group", d->iommu_group);
+                json_field_bool(w, "vfio_device", s->vfio_node[i]);
+                json_end_object(w);
+        }
+        json_end_array(w);
+}
+
+static void json_vms(JsonWriter *w, const Status *s) {
+        const Plan *p = &s->ctx->plan;
+        json_key(w, "vms");
+        json_begin_array(w);
+        for (size_t v = 0; v < p->n_vms; v++) {
+                json_begin_object(w);
+                json_field_string(w, "name", p->vms[v].config->name);
+                json_field_string(w, "unit", s->vms[v].unit);
+                json_field_string(w, "load_state", s->vms[v].load_state);
+                json_field_string(w, "active_state", s->vms[v].active_state);
+                json_end_object(w);
+        }
+        json_end_array(w);
+}
+
+static void print_json(const Status *s) {
+        JsonWriter w = { .f = stdout };
+        json_begin_object(&w);
+        json_field_bool(&w, "ok", !s->problems);
+        json_pages(&w, s);
+        json_devices(&w, s);
+        json_key(&w, "unsafe_interrupts");
+        json_begin_object(&w);
+        json_field_bool(&w, "wanted", s->ctx->plan.unsafe_interrupts);
+        json_field_bool(&w, "actual", s->unsafe_actual);
+        json_end_object(&w);
+        json_field_string(&w, "initramfs_config", initramfs_json[s->initramfs]);
+        json_vms(&w, s);
+        json_key(&w, "problems");
+        json_begin_array(&w);
+        for (size_t i = 0; s->problems && s->problems[i]; i++)
+                json_string(&w, s->problems[i]);
+        json_end_array(&w);
+        json_end_object(&w);
+        json_finish(&w);
+}
+
+static void print_pages_and_devices(const Status *s) {
+        const Plan *p = &s->ctx->plan;
+        printf("%-6s %10s %10s %8s\n", "NODE", "REQUESTED", "RESERVED", "FREE");
+        for (size_t i = 0; i < p->n_pages; i++) {
+                const NumaNode *n = inventory_find_node(&s->ctx->inventory, p->pages[i].node);
+                printf("%-6u %10" PRIu64 " %10" PRIu64 " %8" PRIu64 "\n", p->pages[i].node, p->pages[i].count,
+                       n ? n->pages_nr : 0, n ? n->pages_free : 0);
+        }
+        printf("\n%-13s %-10s %-14s %-10s %-10s %5s %s\n", "DEVICE", "VM", "CLAIM", "EXPECTED", "DRIVER", "GROUP",
+               "/dev/vfio");
+        for (size_t i = 0; i < p->n_claims; i++) {
+                const Claim *c = &p->claims[i];
+                const PciDevice *d = &s->ctx->inventory.devices[c->device];
+                printf("%-13s %-10s %-14s %-10s %-10s %5d %s\n", d->name, context_claim_vm(s->ctx, c) ?: "-",
+                       claim_reason_to_string(c->reason), VFIO_DRIVER, d->driver ?: "none", d->iommu_group,
+                       s->vfio_node[i] ? "yes" : "no");
+        }
+}
+
+static void print_text(const Status *s) {
+        const Plan *p = &s->ctx->plan;
+        print_pages_and_devices(s);
+        printf("\nUnsafe interrupts: wanted %s, actual %s%s\n", p->unsafe_interrupts ? "on" : "off",
+               s->unsafe_actual ? "on" : "off", s->unsafe_actual ? " (isolation is weaker)" : "");
+        printf("Initramfs configuration: %s\n", initramfs_text[s->initramfs]);
+        printf("\n%-24s %-10s %s\n", "VM", "LOAD", "ACTIVE");
+        for (size_t v = 0; v < p->n_vms; v++)
+                printf("%-24s %-10s %s\n", p->vms[v].config->name, s->vms[v].load_state ?: "?",
+                       s->vms[v].active_state ?: "?");
+        printf("\n%s\n", s->problems ? "Problems:" : "All holds.");
+        for (size_t i = 0; s->problems && s->problems[i]; i++)
+                printf("  %s\n", s->problems[i]);
+}
+
+int verb_status(const Options *o, int argc, char *argv[]) {
         (void) argc;
         (void) argv;
         _cleanup_(context_done) Context ctx = {};
-        if (context_load(&ctx, /* strict= */ false) < 0)
+        if (context_load(&ctx, o, /* strict= */ false) < 0)
                 return EXIT_PROBLEMS;
-        const Plan *p = &ctx.plan;
-        const Inventory *inv = &ctx.inventory;
-        _cleanup_(strv_freep) char **problems = NULL;
 
-        for (size_t i = 0; i < ctx.config.diagnostics.n + p->diagnostics.n; i++) {
-                const Diagnostic *d = i < ctx.config.diagnostics.n ? &ctx.config.diagnostics.items[i]
-                                                                    : &p->diagnostics.items[i - ctx.config.diagnostics.n];
-                char where[512];
-                diag_format_location(d, where, sizeof where);
-                if (d->level == DIAG_ERROR)
-                        problem(&problems, "%s%s", where, d->message);
-        }
-
-        for (size_t i = 0; i < p->n_pages; i++) {
-                const NumaNode *n = inventory_find_node(inv, p->pages[i].node);
-                uint64_t have = n ? n->pages_nr : 0;
-                if (have < p->pages[i].count)
-                        problem(&problems, "node %u: %" PRIu64 " pages of 1 GiB planned, %" PRIu64
-                                " reserved (short by %" PRIu64 ")", p->pages[i].node, p->pages[i].count, have,
-                                p->pages[i].count - have);
-        }
-        for (size_t i = 0; i < p->n_claims; i++) {
-                const PciDevice *d = &inv->devices[p->claims[i].device];
-                if (!streq_ptr(d->driver, VFIO_DRIVER))
-                        problem(&problems, "%s: on %s, not vfio-pci", d->name, d->driver ?: "no driver");
-                else if (!vfio_group_node_exists(arg_root, d->iommu_group, 0))
-                        problem(&problems, "%s: on vfio-pci but /dev/vfio/%d is missing", d->name, d->iommu_group);
-        }
-        bool unsafe_actual = param_is_yes("vfio_iommu_type1");
-        if (p->unsafe_interrupts && !unsafe_actual)
-                problem(&problems, "vfio_iommu_type1 allow_unsafe_interrupts is off, but the plan needs it (%s)",
-                        p->unsafe_interrupts_reason);
-
-        /* The initramfs acted on the config it carried; a newer /etc/nestvirt.conf needs a rebuild. */
-        _cleanup_(freep) char *stamp_path = path_under_root(arg_root, INITRD_CONFIG_STAMP);
-        char stamp[32] = "", now[32];
-        snprintf(now, sizeof now, "%016" PRIx64, ctx.config.digest);
-        bool initrd_ran = stamp_path && sysfs_read(stamp_path, stamp, sizeof stamp) >= 0;
-        if (initrd_ran && !streq(stamp, now))
-                problem(&problems, "the initramfs carries a different configuration than /etc/nestvirt.conf and "
-                        "its drop-ins: rebuild it (dracut -f, or update-initramfs -u)");
-
-        /* Under --root there is no system to ask: the units there are not running here. */
-        sd_bus *bus = arg_root ? NULL : connect_systemd();
-        _cleanup_(freep) VmState *states = calloc(MAX(p->n_vms, (size_t) 1), sizeof(VmState));
-        if (!states)
+        _cleanup_(status_done) Status s = {};
+        if (collect_status(&ctx, &s) < 0)
                 return log_oom(), EXIT_PROBLEMS;
-        for (size_t v = 0; v < p->n_vms; v++) {
-                const VmConfig *c = p->vms[v].config;
-                _cleanup_(freep) char *unit = vm_unit_name(c->name);
-                if (unit)
-                        unit_state(bus, unit, &states[v]);
-                const char *active = states[v].active_state;
-                if (!p->vms[v].valid)
-                        continue;   /* reported with the plan's errors */
-                if (!active)
-                        continue;   /* no systemd to ask (--root, or not booted with systemd) */
-                if (streq(active, "failed") || (c->autostart && !streq(active, "active") &&
-                                                !streq(active, "activating") && !streq(active, "reloading")))
-                        problem(&problems, "nestvirt-vm@%s.service is %s; see journalctl -u nestvirt-vm@%s", c->name,
-                                active, c->name);
-        }
-        sd_bus_flush_close_unref(bus);
-
-        bool ok = !problems;
-        if (arg_json) {
-                JsonWriter w = { .f = stdout };
-                json_begin_object(&w);
-                json_key(&w, "ok");
-                json_bool(&w, ok);
-                json_key(&w, "hugepages");
-                json_begin_array(&w);
-                for (size_t i = 0; i < p->n_pages; i++) {
-                        const NumaNode *n = inventory_find_node(inv, p->pages[i].node);
-                        json_begin_object(&w);
-                        json_key(&w, "node");
-                        json_uint(&w, p->pages[i].node);
-                        json_key(&w, "requested");
-                        json_uint(&w, p->pages[i].count);
-                        json_key(&w, "reserved");
-                        json_uint(&w, n ? n->pages_nr : 0);
-                        json_key(&w, "free");
-                        json_uint(&w, n ? n->pages_free : 0);
-                        json_end_object(&w);
-                }
-                json_end_array(&w);
-                json_key(&w, "devices");
-                json_begin_array(&w);
-                for (size_t i = 0; i < p->n_claims; i++) {
-                        const Claim *c = &p->claims[i];
-                        const PciDevice *d = &inv->devices[c->device];
-                        json_begin_object(&w);
-                        json_key(&w, "address");
-                        json_string(&w, d->name);
-                        json_key(&w, "vm");
-                        json_string(&w, c->vm >= 0 ? ctx.config.vms[c->vm].name : NULL);
-                        json_key(&w, "reason");
-                        json_string(&w, claim_reason_to_string(c->reason));
-                        json_key(&w, "expected_driver");
-                        json_string(&w, VFIO_DRIVER);
-                        json_key(&w, "driver");
-                        json_string(&w, d->driver);
-                        json_key(&w, "iommu_group");
-                        json_int(&w, d->iommu_group);
-                        json_key(&w, "vfio_device");
-                        json_bool(&w, vfio_group_node_exists(arg_root, d->iommu_group, 0));
-                        json_end_object(&w);
-                }
-                json_end_array(&w);
-                json_key(&w, "unsafe_interrupts");
-                json_begin_object(&w);
-                json_key(&w, "wanted");
-                json_bool(&w, p->unsafe_interrupts);
-                json_key(&w, "actual");
-                json_bool(&w, unsafe_actual);
-                json_end_object(&w);
-                json_key(&w, "initramfs_config");
-                json_string(&w, !initrd_ran ? "not-run" : streq(stamp, now) ? "same" : "differs");
-                json_key(&w, "vms");
-                json_begin_array(&w);
-                for (size_t v = 0; v < p->n_vms; v++) {
-                        _cleanup_(freep) char *unit = vm_unit_name(p->vms[v].config->name);
-                        json_begin_object(&w);
-                        json_key(&w, "name");
-                        json_string(&w, p->vms[v].config->name);
-                        json_key(&w, "unit");
-                        json_string(&w, unit);
-                        json_key(&w, "load_state");
-                        json_string(&w, states[v].load_state);
-                        json_key(&w, "active_state");
-                        json_string(&w, states[v].active_state);
-                        json_end_object(&w);
-                }
-                json_end_array(&w);
-                json_key(&w, "problems");
-                json_begin_array(&w);
-                for (size_t i = 0; problems && problems[i]; i++)
-                        json_string(&w, problems[i]);
-                json_end_array(&w);
-                json_end_object(&w);
-                json_finish(&w);
-        } else {
-                printf("%-6s %10s %10s %8s\n", "NODE", "REQUESTED", "RESERVED", "FREE");
-                for (size_t i = 0; i < p->n_pages; i++) {
-                        const NumaNode *n = inventory_find_node(inv, p->pages[i].node);
-                        printf("%-6u %10" PRIu64 " %10" PRIu64 " %8" PRIu64 "\n", p->pages[i].node, p->pages[i].count,
-                               n ? n->pages_nr : 0, n ? n->pages_free : 0);
-                }
-                printf("\n%-13s %-10s %-14s %-10s %-10s %5s %s\n", "DEVICE", "VM", "CLAIM", "EXPECTED", "DRIVER", "GROUP",
-                       "/dev/vfio");
-                for (size_t i = 0; i < p->n_claims; i++) {
-                        const Claim *c = &p->claims[i];
-                        const PciDevice *d = &inv->devices[c->device];
-                        printf("%-13s %-10s %-14s %-10s %-10s %5d %s\n", d->name,
-                               c->vm >= 0 ? ctx.config.vms[c->vm].name : "-", claim_reason_to_string(c->reason),
-                               VFIO_DRIVER, d->driver ?: "none", d->iommu_group,
-                               vfio_group_node_exists(arg_root, d->iommu_group, 0) ? "yes" : "no");
-                }
-                printf("\nUnsafe interrupts: wanted %s, actual %s%s\n", p->unsafe_interrupts ? "on" : "off",
-                       unsafe_actual ? "on" : "off", unsafe_actual ? " (isolation is weaker)" : "");
-                printf("Initramfs configuration: %s\n",
-                       !initrd_ran ? "nestvirt did not run in the initramfs" : streq(stamp, now) ? "same as /etc" : "DIFFERS");
-                printf("\n%-24s %-10s %s\n", "VM", "LOAD", "ACTIVE");
-                for (size_t v = 0; v < p->n_vms; v++)
-                        printf("%-24s %-10s %s\n", p->vms[v].config->name, states[v].load_state ?: "?",
-                               states[v].active_state ?: "?");
-                printf("\n%s\n", ok ? "All holds." : "Problems:");
-                for (size_t i = 0; problems && problems[i]; i++)
-                        printf("  %s\n", problems[i]);
-        }
-        for (size_t v = 0; v < p->n_vms; v++) {
-                free(states[v].load_state);
-                free(states[v].active_state);
-        }
-        return ok ? 0 : EXIT_PROBLEMS;
+        if (o->json)
+                print_json(&s);
+        else
+                print_text(&s);
+        return s.problems ? EXIT_PROBLEMS : 0;
 }

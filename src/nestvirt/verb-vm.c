@@ -1,23 +1,23 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* 'nestvirt vm SUBCOMMAND NAME': what nestvirt-vm@NAME.service runs around Cloud Hypervisor,
+ * and what an admin runs to debug it. Each subcommand lives in its own file; this one only
+ * checks the arguments and finds the VM. */
+
 #include <errno.h>
 #include <stdlib.h>
 
+#include "context.h"
 #include "log.h"
 #include "util.h"
-#include "vm-command.h"
-#include "vm-verbs.h"
+#include "verb-vm.h"
+#include "vm-argv.h"
+#include "vm-lifecycle.h"
+#include "vm-preflight.h"
+#include "vm-prepare.h"
 
-unsigned arg_timeout = 0;
-
-char *vm_api_socket_path(const char *root, const char *name) {
-        _cleanup_(freep) char *p = strjoin(VM_RUNTIME_DIR "/", name, "/api.sock");
-        return p ? path_under_root(root, p) : NULL;
-}
-
-char *vm_seed_path(const char *root, const char *name) {
-        _cleanup_(freep) char *p = strjoin(VM_RUNTIME_DIR "/", name, "/" VM_SEED_FILE);
-        return p ? path_under_root(root, p) : NULL;
-}
+static const char *const usage =
+        "Usage: nestvirt vm argv|preflight|prepare NAME\n"
+        "       nestvirt vm wait-running|stop NAME [MAIN_PID]\n";
 
 static int parse_pid(const char *s, pid_t *ret) {
         char *end;
@@ -29,25 +29,33 @@ static int parse_pid(const char *s, pid_t *ret) {
         return 0;
 }
 
+/* Shows only what concerns this VM (and the host). */
+static int log_vm_errors(const Context *ctx, const char *name) {
+        const Diagnostics *lists[] = { &ctx->config.diagnostics, &ctx->plan.diagnostics };
+        for (size_t k = 0; k < ELEMENTSOF(lists); k++)
+                for (size_t j = 0; j < lists[k]->n; j++) {
+                        const Diagnostic *d = &lists[k]->items[j];
+                        if (d->level != DIAG_ERROR || (d->vm && !streq(d->vm, name)))
+                                continue;
+                        _cleanup_(freep) char *s = diag_format(d, /* with_level= */ false);
+                        if (!s)
+                                return log_oom();
+                        log_error("%s", s);
+                }
+        return 0;
+}
+
 /* Loads config and plan as the generator does, and finds NAME among the planned VMs. */
-static int load_vm(Context *ctx, const char *name, size_t *ret) {
-        if (context_load(ctx, /* strict= */ false) < 0)
+static int load_vm(Context *ctx, const Options *o, const char *name, size_t *ret) {
+        if (context_load(ctx, o, /* strict= */ false) < 0)
                 return -EIO;
         for (size_t i = 0; i < ctx->plan.n_vms; i++) {
                 if (!streq(ctx->plan.vms[i].config->name, name))
                         continue;
                 if (!ctx->plan.vms[i].valid) {
-                        /* Show only what concerns this VM (and the host). */
-                        for (size_t k = 0; k < 2; k++) {
-                                const Diagnostics *d = k ? &ctx->plan.diagnostics : &ctx->config.diagnostics;
-                                for (size_t j = 0; j < d->n; j++) {
-                                        if (d->items[j].level != DIAG_ERROR || (d->items[j].vm && !streq(d->items[j].vm, name)))
-                                                continue;
-                                        char where[512];
-                                        diag_format_location(&d->items[j], where, sizeof where);
-                                        log_error("%s%s", where, d->items[j].message);
-                                }
-                        }
+                        int r = log_vm_errors(ctx, name);
+                        if (r < 0)
+                                return r;
                         return log_error_errno(EINVAL,
                                                "VM %s has configuration errors (above); fix them and run 'systemctl daemon-reload'.",
                                                name);
@@ -59,10 +67,48 @@ static int load_vm(Context *ctx, const char *name, size_t *ret) {
                                "No VM named '%s' in the configuration; 'nestvirt plan' lists them.", name);
 }
 
-int verb_vm(int argc, char *argv[]) {
-        static const char *const usage =
-                "Usage: nestvirt vm argv|preflight|prepare NAME\n"
-                "       nestvirt vm wait-running|stop NAME [MAIN_PID]\n";
+/* wait-running and stop act on a running VM and must work whatever became of the config. */
+static int run_on_process(const Options *o, bool stop, const char *name, const char *pid_arg) {
+        /* systemd leaves $MAINPID unset, so no argument, once the main process exited. */
+        pid_t pid = 0;
+        if (pid_arg && parse_pid(pid_arg, &pid) < 0) {
+                fprintf(stderr, "nestvirt vm %s: '%s' is not a process id\n", stop ? "stop" : "wait-running", pid_arg);
+                return EXIT_USAGE;
+        }
+        if (stop)
+                return vm_stop(o->root, name, pid, o->timeout) < 0 ? EXIT_PROBLEMS : 0;
+        return vm_wait_running(o->root, name, pid, o->timeout) < 0 ? EXIT_PROBLEMS : 0;
+}
+
+typedef enum PlannedAction {
+        ACTION_ARGV,
+        ACTION_PREFLIGHT,
+        ACTION_PREPARE,
+} PlannedAction;
+
+/* argv, preflight and prepare start from the VM's plan. */
+static int run_on_plan(const Options *o, PlannedAction action, const char *name) {
+        _cleanup_(context_done) Context ctx = {};
+        size_t vm = 0;
+        int r;
+
+        if (load_vm(&ctx, o, name, &vm) < 0)
+                return EXIT_PROBLEMS;
+        switch (action) {
+        case ACTION_ARGV:
+                r = vm_print_argv(&ctx.plan, vm, ctx.root);
+                break;
+        case ACTION_PREFLIGHT:
+                r = vm_preflight(&ctx.plan, &ctx.inventory, vm, ctx.root);
+                break;
+        default:
+                r = vm_prepare(ctx.plan.vms[vm].config, ctx.root);
+                break;
+        }
+        return r < 0 ? EXIT_PROBLEMS : 0;
+}
+
+int verb_vm(const Options *o, int argc, char *argv[]) {
         if (argc < 3) {
                 fputs(usage, stderr);
                 return EXIT_USAGE;
@@ -78,34 +124,14 @@ int verb_vm(int argc, char *argv[]) {
                 return EXIT_USAGE;
         }
 
-        /* These two act on a running VM and must work whatever became of the config. */
-        if (stop || wait) {
-                /* systemd leaves $MAINPID unset, so no argument, once the main process exited. */
-                pid_t pid = 0;
-                if (argc == 4 && parse_pid(argv[3], &pid) < 0) {
-                        fprintf(stderr, "nestvirt vm %s: '%s' is not a process id\n", sub, argv[3]);
-                        return EXIT_USAGE;
-                }
-                if (stop)
-                        return vm_stop(name, pid, arg_timeout) < 0 ? EXIT_PROBLEMS : 0;
-                return vm_wait_running(name, pid, arg_timeout) < 0 ? EXIT_PROBLEMS : 0;
-        }
-
-        int (*run)(Context *, size_t);
+        if (stop || wait)
+                return run_on_process(o, stop, name, argc == 4 ? argv[3] : NULL);
         if (streq(sub, "argv"))
-                run = vm_print_argv;
-        else if (streq(sub, "preflight"))
-                run = vm_preflight;
-        else if (streq(sub, "prepare"))
-                run = vm_prepare;
-        else {
-                fprintf(stderr, "nestvirt vm: unknown subcommand '%s'\n%s", sub, usage);
-                return EXIT_USAGE;
-        }
-
-        _cleanup_(context_done) Context ctx = {};
-        size_t vm = 0;
-        if (load_vm(&ctx, name, &vm) < 0)
-                return EXIT_PROBLEMS;
-        return run(&ctx, vm) < 0 ? EXIT_PROBLEMS : 0;
+                return run_on_plan(o, ACTION_ARGV, name);
+        if (streq(sub, "preflight"))
+                return run_on_plan(o, ACTION_PREFLIGHT, name);
+        if (streq(sub, "prepare"))
+                return run_on_plan(o, ACTION_PREPARE, name);
+        fprintf(stderr, "nestvirt vm: unknown subcommand '%s'\n%s", sub, usage);
+        return EXIT_USAGE;
 }

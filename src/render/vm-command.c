@@ -80,7 +80,10 @@ static int append_hypervisor(Command *cmd) {
 }
 
 static int append_api_socket(Command *cmd) {
-        sb_appendf(&cmd->value, "path=" VM_RUNTIME_DIR "/%s/" VM_API_SOCKET, cmd->c->name);
+        _cleanup_(freep) char *socket = vm_api_socket_path(NULL, cmd->c->name);
+        if (!socket)
+                return -ENOMEM;
+        sb_appendf(&cmd->value, "path=%s", socket);
         return push_option(cmd, "--api-socket");
 }
 
@@ -170,8 +173,10 @@ static int append_disks(Command *cmd) {
 static int append_seed_disk(Command *cmd) {
         if (!cmd->c->cloud_init.value)
                 return 0;
-        sb_appendf(&cmd->value, "path=" VM_RUNTIME_DIR "/%s/" VM_SEED_FILE ",readonly=on,image_type=raw",
-                   cmd->c->name);
+        _cleanup_(freep) char *seed = vm_seed_path(NULL, cmd->c->name);
+        if (!seed)
+                return -ENOMEM;
+        sb_appendf(&cmd->value, "path=%s,readonly=on,image_type=raw", seed);
         return push_option(cmd, "--disk");
 }
 

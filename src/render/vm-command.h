@@ -2,13 +2,9 @@
 #pragma once
 
 #include "plan.h"
+#include "vm-paths.h"
 
-#define VM_RUNTIME_DIR "/run/nestvirt"
 #define VM_LOG_DIR "/var/log/nestvirt"
-/* Cloud Hypervisor's API socket, in the VM's runtime directory. */
-#define VM_API_SOCKET "api.sock"
-/* The NoCloud seed (CloudInit=), built in the runtime directory at each start. */
-#define VM_SEED_FILE "cidata.iso"
 
 /* The Cloud Hypervisor command line of one planned VM, one argument per element
  * (DESIGN.md "Cloud Hypervisor facts"). root is only used to tell raw from qcow2 images. */

@@ -7,22 +7,11 @@
 #include <stdlib.h>
 #include <sys/socket.h>
 #include <sys/un.h>
-#include <time.h>
 
 #include "ch-api.h"
 #include "http-response.h"
+#include "time-util.h"
 #include "util.h"
-
-static int64_t now_ms(void) {
-        struct timespec ts;
-        clock_gettime(CLOCK_MONOTONIC, &ts);
-        return (int64_t) ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-static void sleep_ms(int64_t ms) {
-        struct timespec ts = { .tv_sec = ms / 1000, .tv_nsec = (ms % 1000) * 1000000 };
-        nanosleep(&ts, NULL);
-}
 
 /* Waits until FD is ready for EVENTS or DEADLINE passes. Errors and hangups count as ready:
  * the read or write that follows reports them. */

@@ -8,7 +8,7 @@
 #include "cloud-init-seed.h"
 #include "log.h"
 #include "util.h"
-#include "vm-command.h"
+#include "vm-paths.h"
 
 extern char **environ;
 
@@ -31,12 +31,6 @@ static void unlink_and_freep(char **p) {
                 (void) unlink(*p);
                 free(*p);
         }
-}
-
-/* "FILE:LINE: " of CloudInit=, so every message points at the setting. */
-static void format_where(const Setting *s, char *buf, size_t size) {
-        Diagnostic d = { .where = s->where };
-        diag_format_location(&d, buf, size);
 }
 
 /* Opened as genisoimage will open it (links followed), and only a regular file will do: a
@@ -261,7 +255,8 @@ int cloud_init_seed_build(const VmConfig *vm, const char *root, const char *runt
         char where[512];
         int r, ret = 0;
 
-        format_where(s, where, sizeof where);
+        /* "FILE:LINE: " of CloudInit=, so every message points at the setting. */
+        location_format(s->where, where, sizeof where);
         _cleanup_(freep) char *dir = path_under_root(root, s->value);
         if (!dir)
                 return log_oom();

@@ -75,58 +75,81 @@ static int parse_length(Line v, uint64_t *ret) {
         return 0;
 }
 
-int http_response_parse(const char *data, size_t size, bool eof, size_t max_body, HttpResponse *ret) {
-        size_t pos = 0;
-        Line l;
-        int status, r;
-        bool have_length = false;
-        uint64_t length = 0;
+/* How the body is framed, as the header fields say. */
+typedef struct Framing {
+        bool have_length;
+        uint64_t length;        /* Content-Length, when have_length */
+} Framing;
 
-        r = next_line(data, size, &pos, &l);
-        if (r < 0)
+/* One "name: value" field. Only the framing fields matter here; the rest are skipped. */
+static int parse_field(Line l, Framing *f) {
+        /* No obsolete line folding, no space before the colon (RFC 9112 5.1, 5.2). */
+        Line name = { l.p, 0 };
+        while (name.n < l.n && is_tchar(l.p[name.n]))
+                name.n++;
+        if (name.n == 0 || name.n == l.n || l.p[name.n] != ':')
+                return -EBADMSG;
+        Line value = { l.p + name.n + 1, l.n - name.n - 1 };
+        while (value.n > 0 && (value.p[0] == ' ' || value.p[0] == '\t'))
+                value.p++, value.n--;
+        while (value.n > 0 && (value.p[value.n - 1] == ' ' || value.p[value.n - 1] == '\t'))
+                value.n--;
+
+        if (name_is(name, "Content-Length")) {
+                uint64_t v;
+                int r = parse_length(value, &v);
+                if (r < 0)
+                        return r;
+                if (f->have_length && v != f->length)
+                        return -EBADMSG;  /* two framings: a smuggling pattern */
+                f->have_length = true;
+                f->length = v;
+        } else if (name_is(name, "Transfer-Encoding")) {
+                if (!(value.n == 8 && strncasecmp(value.p, "identity", 8) == 0))
+                        return -EBADMSG;  /* chunked or compressed: not spoken here */
+        }
+        return 0;
+}
+
+/* The status line and the header fields, up to the empty line. Returns 1 with *POS at the
+ * body, 0 when the header section is not complete yet. */
+static int parse_header(const char *data, size_t size, size_t *pos, int *status, Framing *f) {
+        Line l;
+        int r;
+
+        r = next_line(data, size, pos, &l);
+        if (r <= 0)
                 return r;
-        if (r == 0)
-                goto incomplete;
-        r = parse_status_line(l, &status);
+        r = parse_status_line(l, status);
         if (r < 0)
                 return r;
 
         for (;;) {
-                r = next_line(data, size, &pos, &l);
-                if (r < 0)
+                r = next_line(data, size, pos, &l);
+                if (r <= 0)
                         return r;
-                if (r == 0)
-                        goto incomplete;
-                if (pos > HTTP_HEADER_MAX)
+                if (*pos > HTTP_HEADER_MAX)
                         return -EBADMSG;
                 if (l.n == 0)
-                        break;  /* the empty line ends the header section */
+                        return 1;  /* the empty line ends the header section */
+                r = parse_field(l, f);
+                if (r < 0)
+                        return r;
+        }
+}
 
-                /* No obsolete line folding, no space before the colon (RFC 9112 5.1, 5.2). */
-                Line name = { l.p, 0 };
-                while (name.n < l.n && is_tchar(l.p[name.n]))
-                        name.n++;
-                if (name.n == 0 || name.n == l.n || l.p[name.n] != ':')
+int http_response_parse(const char *data, size_t size, bool eof, size_t max_body, HttpResponse *ret) {
+        Framing f = {};
+        size_t pos = 0;
+        int status, r;
+
+        r = parse_header(data, size, &pos, &status, &f);
+        if (r < 0)
+                return r;
+        if (r == 0) {
+                if (size > HTTP_HEADER_MAX)
                         return -EBADMSG;
-                Line value = { l.p + name.n + 1, l.n - name.n - 1 };
-                while (value.n > 0 && (value.p[0] == ' ' || value.p[0] == '\t'))
-                        value.p++, value.n--;
-                while (value.n > 0 && (value.p[value.n - 1] == ' ' || value.p[value.n - 1] == '\t'))
-                        value.n--;
-
-                if (name_is(name, "Content-Length")) {
-                        uint64_t v;
-                        r = parse_length(value, &v);
-                        if (r < 0)
-                                return r;
-                        if (have_length && v != length)
-                                return -EBADMSG;  /* two framings: a smuggling pattern */
-                        have_length = true;
-                        length = v;
-                } else if (name_is(name, "Transfer-Encoding")) {
-                        if (!(value.n == 8 && strncasecmp(value.p, "identity", 8) == 0))
-                                return -EBADMSG;  /* chunked or compressed: not spoken here */
-                }
+                return eof ? -EBADMSG : -EAGAIN;
         }
 
         /* Interim responses only follow "Expect: 100-continue", which we never send. */
@@ -138,12 +161,12 @@ int http_response_parse(const char *data, size_t size, bool eof, size_t max_body
                 return 0;  /* never a body, whatever the headers say */
 
         size_t have = size - pos;
-        if (have_length) {
-                if (length > max_body)
+        if (f.have_length) {
+                if (f.length > max_body)
                         return -EMSGSIZE;
-                if (have < length)
+                if (have < f.length)
                         return eof ? -EBADMSG : -EAGAIN;
-                ret->body_size = (size_t) length;
+                ret->body_size = (size_t) f.length;
                 return 0;
         }
         /* No length: the body runs to the end of the connection. */
@@ -153,9 +176,4 @@ int http_response_parse(const char *data, size_t size, bool eof, size_t max_body
                 return -EAGAIN;
         ret->body_size = have;
         return 0;
-
-incomplete:
-        if (size > HTTP_HEADER_MAX)
-                return -EBADMSG;
-        return eof ? -EBADMSG : -EAGAIN;
 }

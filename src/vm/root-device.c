@@ -173,67 +173,64 @@ static RootVerdict steal(StringBuffer *b, RootVerdict v, char **ret) {
         return v;
 }
 
-static RootVerdict resolve_vd(const RootSpec *spec, const DiskProbe *disks, size_t n_disks, bool seed, char **ret) {
+/* root=/dev/vdX names a disk past the VM's last one: perhaps the seed, which follows them. */
+static RootVerdict vd_missing_disk(const RootSpec *spec, size_t n_disks, bool seed, char **ret) {
+        char name[8], first[8], last[8], seed_name[8];
+        vd_disk_name(spec->disk, name);
+        vd_disk_name(0, first);
+        vd_disk_name(n_disks > 0 ? (unsigned) n_disks - 1 : 0, last);
+        vd_disk_name((unsigned) n_disks, seed_name);
+        if (seed && spec->disk == n_disks)
+                return verdict(ret, ROOT_UNRESOLVED,
+                               "root=%s is the cloud-init seed (%s, attached after the Disk= images), not a "
+                               "root file system; point root= at one of the Disk= images", spec->value,
+                               seed_name);
+        StringBuffer b = {};
+        sb_appendf(&b, "root=%s names disk %u (%s), but the VM has ", spec->value, spec->disk + 1, name);
+        if (n_disks == 0)
+                sb_append(&b, "no Disk=");
+        else if (n_disks == 1)
+                sb_appendf(&b, "only 1 disk (%s)", first);
+        else
+                sb_appendf(&b, "only %zu disks (%s..%s)", n_disks, first, last);
+        if (seed)
+                sb_appendf(&b, " and the cloud-init seed (%s)", seed_name);
+        sb_append(&b, "; fix root= or add the disk with Disk=");
+        return steal(&b, ROOT_UNRESOLVED, ret);
+}
+
+/* root=/dev/vdX: the whole disk must hold the file system. */
+static RootVerdict vd_whole_disk(const RootSpec *spec, const DiskProbe *d, char **ret) {
         unsigned disk = spec->disk;
-        char name[8];
-        vd_disk_name(disk, name);
-
-        if (disk >= n_disks) {
-                char first[8], last[8], seed_name[8];
-                vd_disk_name(0, first);
-                vd_disk_name(n_disks > 0 ? (unsigned) n_disks - 1 : 0, last);
-                vd_disk_name((unsigned) n_disks, seed_name);
-                if (seed && disk == n_disks)
-                        return verdict(ret, ROOT_UNRESOLVED,
-                                       "root=%s is the cloud-init seed (%s, attached after the Disk= images), not a "
-                                       "root file system; point root= at one of the Disk= images", spec->value,
-                                       seed_name);
-                StringBuffer b = {};
-                sb_appendf(&b, "root=%s names disk %u (%s), but the VM has ", spec->value, disk + 1, name);
-                if (n_disks == 0)
-                        sb_append(&b, "no Disk=");
-                else if (n_disks == 1)
-                        sb_appendf(&b, "only 1 disk (%s)", first);
-                else
-                        sb_appendf(&b, "only %zu disks (%s..%s)", n_disks, first, last);
-                if (seed)
-                        sb_appendf(&b, " and the cloud-init seed (%s)", seed_name);
-                sb_append(&b, "; fix root= or add the disk with Disk=");
-                return steal(&b, ROOT_UNRESOLVED, ret);
-        }
-
-        const DiskProbe *d = &disks[disk];
-        if (d->state == DISK_QCOW2)
-                return verdict(ret, ROOT_NOT_CHECKED, "root=%s is not checked: disk %u (%s) is qcow2, whose contents "
-                               "cannot be looked into here", spec->value, disk + 1, d->path);
-        if (d->state == DISK_UNREADABLE)
-                return verdict(ret, ROOT_NOT_CHECKED, "root=%s is not checked: disk %u (%s) cannot be read (%s)",
-                               spec->value, disk + 1, d->path, strerror(d->error));
+        if (disk_content_is_file_system(&d->content))
+                return verdict(ret, ROOT_RESOLVED, "root=%s is %s on disk %u", spec->value, d->content.type, disk + 1);
 
         StringBuffer b = {};
-        if (spec->kind == ROOT_VD_DISK) {
-                if (disk_content_is_file_system(&d->content))
-                        return verdict(ret, ROOT_RESOLVED, "root=%s is %s on disk %u", spec->value, d->content.type,
-                                       disk + 1);
-                sb_appendf(&b, "root=%s names the whole of disk %u (%s), which holds ", spec->value, disk + 1, d->path);
-                if (d->table) {
-                        sb_appendf(&b, "a %s partition table, not a file system", d->table);
-                        append_hint(&b, d, disk);
-                } else if (d->content.type || d->content.ambivalent)
-                        sb_appendf(&b, "%s, not a file system; point root= at the disk with the root file system",
-                                   content_what(&d->content));
-                else
-                        sb_append(&b, "neither a file system nor a partition table: is it the right image?");
-                return steal(&b, ROOT_UNRESOLVED, ret);
-        }
+        sb_appendf(&b, "root=%s names the whole of disk %u (%s), which holds ", spec->value, disk + 1, d->path);
+        if (d->table) {
+                sb_appendf(&b, "a %s partition table, not a file system", d->table);
+                append_hint(&b, d, disk);
+        } else if (d->content.type || d->content.ambivalent)
+                sb_appendf(&b, "%s, not a file system; point root= at the disk with the root file system",
+                           content_what(&d->content));
+        else
+                sb_append(&b, "neither a file system nor a partition table: is it the right image?");
+        return steal(&b, ROOT_UNRESOLVED, ret);
+}
 
+/* root=/dev/vdXN: partition N must exist and hold the file system. */
+static RootVerdict vd_partition(const RootSpec *spec, const DiskProbe *d, char **ret) {
+        unsigned disk = spec->disk;
         const DiskPartition *part = d->table ? find_partition(d, spec->partition) : NULL;
         if (part && disk_content_is_file_system(&part->content))
                 return verdict(ret, ROOT_RESOLVED, "root=%s is %s on disk %u", spec->value, part->content.type,
                                disk + 1);
 
+        StringBuffer b = {};
         sb_appendf(&b, "root=%s needs partition %u of disk %u (%s), ", spec->value, spec->partition, disk + 1, d->path);
         if (!d->table) {
+                char name[8];
+                vd_disk_name(disk, name);
                 if (disk_content_is_file_system(&d->content))
                         sb_appendf(&b, "but that disk has no partition table: it holds %s directly, so use "
                                    "root=/dev/%s", d->content.type, name);
@@ -254,6 +251,22 @@ static RootVerdict resolve_vd(const RootSpec *spec, const DiskProbe *disks, size
                 append_hint(&b, d, disk);
         }
         return steal(&b, ROOT_UNRESOLVED, ret);
+}
+
+static RootVerdict resolve_vd(const RootSpec *spec, const DiskProbe *disks, size_t n_disks, bool seed, char **ret) {
+        if (spec->disk >= n_disks)
+                return vd_missing_disk(spec, n_disks, seed, ret);
+
+        const DiskProbe *d = &disks[spec->disk];
+        if (d->state == DISK_QCOW2)
+                return verdict(ret, ROOT_NOT_CHECKED, "root=%s is not checked: disk %u (%s) is qcow2, whose contents "
+                               "cannot be looked into here", spec->value, spec->disk + 1, d->path);
+        if (d->state == DISK_UNREADABLE)
+                return verdict(ret, ROOT_NOT_CHECKED, "root=%s is not checked: disk %u (%s) cannot be read (%s)",
+                               spec->value, spec->disk + 1, d->path, strerror(d->error));
+        if (spec->kind == ROOT_VD_DISK)
+                return vd_whole_disk(spec, d, ret);
+        return vd_partition(spec, d, ret);
 }
 
 /* "vda" for the whole disk, "vda1" for a partition. */
@@ -288,89 +301,101 @@ typedef struct Match {
         const DiskContent *content;
 } Match;
 
-static RootVerdict resolve_key(const RootSpec *spec, const DiskProbe *disks, size_t n_disks, char **ret) {
+/* Where a UUID=, LABEL=, PARTUUID= or PARTLABEL= was found, and what the disks carry instead. */
+typedef struct KeySearch {
+        Match found[2];
+        size_t n_found;
+        size_t n_seen;          /* identifiers of this kind on the disks */
+        size_t unseen;          /* the first disk that could not be looked into, or SIZE_MAX */
+        StringBuffer seen;      /* "UUID=... on vda1, ..." (the first four) */
+} KeySearch;
+
+static void search_disk(const RootSpec *spec, const DiskProbe *d, unsigned disk, KeySearch *ks) {
         /* UUIDs are hex: the kernel and udev compare them without case; labels are exact. */
         bool ignore_case = spec->kind == ROOT_UUID || spec->kind == ROOT_PARTUUID;
         int key_len = (int) (spec->key - spec->value - 1);
-        Match found[2];
-        size_t n_found = 0, n_seen = 0, unseen = SIZE_MAX;
-        StringBuffer seen = {};
+
+        for (size_t k = 0; k <= d->n_partitions; k++) {
+                const DiskPartition *part = k == 0 ? NULL : &d->partitions[k - 1];
+                const DiskContent *c = part ? &part->content : &d->content;
+                const char *id = place_id(spec->kind, c, part);
+                if (!id)
+                        continue;
+                if (ignore_case ? strcasecmp(id, spec->key) == 0 : streq(id, spec->key)) {
+                        if (ks->n_found < ELEMENTSOF(ks->found))
+                                ks->found[ks->n_found] = (Match) { disk, part, c };
+                        ks->n_found++;
+                }
+                char where[24];
+                place_name(disk, part ? part->number : 0, where);
+                if (ks->n_seen < 4)
+                        sb_appendf(&ks->seen, "%s%.*s=%s on %s", ks->n_seen ? ", " : "", key_len, spec->value, id,
+                                   where);
+                else if (ks->n_seen == 4)
+                        sb_append(&ks->seen, ", ...");
+                ks->n_seen++;
+        }
+}
+
+/* On none of the disks: maybe on one that could not be looked into. Takes ks->seen. */
+static RootVerdict key_not_found(const RootSpec *spec, const DiskProbe *disks, size_t n_disks, KeySearch *ks,
+                                 char **ret) {
+        _cleanup_(freep) char *seen = sb_steal(&ks->seen);
+        int key_len = (int) (spec->key - spec->value - 1);
+
+        if (ks->unseen != SIZE_MAX)
+                return verdict(ret, ROOT_NOT_CHECKED,
+                               "root=%s is not checked: it is on none of the disks that could be looked into, "
+                               "and disk %zu (%s) %s", spec->value, ks->unseen + 1, disks[ks->unseen].path,
+                               disks[ks->unseen].state == DISK_QCOW2
+                                       ? "is qcow2, whose contents cannot be looked into here"
+                                       : "cannot be read");
+        StringBuffer b = {};
+        if (n_disks == 0)
+                sb_appendf(&b, "root=%s, but the VM has no Disk=; add the image with Disk=", spec->value);
+        else {
+                sb_appendf(&b, "root=%s is on none of the VM's disks (", spec->value);
+                if (ks->n_seen > 0)
+                        sb_appendf(&b, "they carry %s", strempty(seen));
+                else
+                        sb_appendf(&b, "none of them carries a %.*s%s", key_len, spec->value,
+                                   spec->kind == ROOT_PARTLABEL ? ": only GPT partitions have one" : "");
+                sb_append(&b, "); fix root= or the image");
+        }
+        return steal(&b, ROOT_UNRESOLVED, ret);
+}
+
+static RootVerdict resolve_key(const RootSpec *spec, const DiskProbe *disks, size_t n_disks, char **ret) {
+        KeySearch ks = { .unseen = SIZE_MAX };
 
         for (size_t i = 0; i < n_disks; i++) {
-                const DiskProbe *d = &disks[i];
-                if (d->state != DISK_PROBED) {
-                        if (unseen == SIZE_MAX)
-                                unseen = i;
-                        continue;
-                }
-                for (size_t k = 0; k <= d->n_partitions; k++) {
-                        const DiskPartition *part = k == 0 ? NULL : &d->partitions[k - 1];
-                        const DiskContent *c = part ? &part->content : &d->content;
-                        const char *id = place_id(spec->kind, c, part);
-                        if (!id)
-                                continue;
-                        if (ignore_case ? strcasecmp(id, spec->key) == 0 : streq(id, spec->key)) {
-                                if (n_found < ELEMENTSOF(found))
-                                        found[n_found] = (Match) { (unsigned) i, part, c };
-                                n_found++;
-                        }
-                        char where[24];
-                        place_name((unsigned) i, part ? part->number : 0, where);
-                        if (n_seen < 4)
-                                sb_appendf(&seen, "%s%.*s=%s on %s", n_seen ? ", " : "", key_len, spec->value, id,
-                                           where);
-                        else if (n_seen == 4)
-                                sb_append(&seen, ", ...");
-                        n_seen++;
-                }
+                if (disks[i].state == DISK_PROBED)
+                        search_disk(spec, &disks[i], (unsigned) i, &ks);
+                else if (ks.unseen == SIZE_MAX)
+                        ks.unseen = i;
         }
+        if (ks.n_found == 0)
+                return key_not_found(spec, disks, n_disks, &ks, ret);
+        sb_done(&ks.seen);
 
-        if (n_found == 0) {
-                StringBuffer b = {};
-                if (unseen != SIZE_MAX) {
-                        sb_done(&seen);
-                        return verdict(ret, ROOT_NOT_CHECKED,
-                                       "root=%s is not checked: it is on none of the disks that could be looked into, "
-                                       "and disk %zu (%s) %s", spec->value, unseen + 1, disks[unseen].path,
-                                       disks[unseen].state == DISK_QCOW2
-                                               ? "is qcow2, whose contents cannot be looked into here"
-                                               : "cannot be read");
-                }
-                if (n_disks == 0)
-                        sb_appendf(&b, "root=%s, but the VM has no Disk=; add the image with Disk=", spec->value);
-                else {
-                        sb_appendf(&b, "root=%s is on none of the VM's disks (", spec->value);
-                        if (n_seen > 0) {
-                                _cleanup_(freep) char *s = sb_steal(&seen);
-                                sb_appendf(&b, "they carry %s", strempty(s));
-                        } else
-                                sb_appendf(&b, "none of them carries a %.*s%s", key_len, spec->value,
-                                           spec->kind == ROOT_PARTLABEL ? ": only GPT partitions have one" : "");
-                        sb_append(&b, "); fix root= or the image");
-                }
-                sb_done(&seen);
-                return steal(&b, ROOT_UNRESOLVED, ret);
-        }
-        sb_done(&seen);
-
+        const Match *m = &ks.found[0];
         char a[24], b[24];
-        place_name(found[0].disk, found[0].part ? found[0].part->number : 0, a);
-        if (n_found > 1) {
-                place_name(found[1].disk, found[1].part ? found[1].part->number : 0, b);
+        place_name(m->disk, m->part ? m->part->number : 0, a);
+        if (ks.n_found > 1) {
+                place_name(ks.found[1].disk, ks.found[1].part ? ks.found[1].part->number : 0, b);
                 return verdict(ret, ROOT_NOT_CHECKED,
                                "root=%s is on %s and on %s%s (copies of one image?): which one the guest mounts is "
                                "undefined; make it unique (for ext4: tune2fs -U random or -L)", spec->value, a, b,
-                               n_found > 2 ? " and more" : "");
+                               ks.n_found > 2 ? " and more" : "");
         }
-        if (disk_content_is_file_system(found[0].content))
-                return verdict(ret, ROOT_RESOLVED, "root=%s is %s on disk %u (%s)", spec->value, found[0].content->type,
-                               found[0].disk + 1, a);
-        const DiskContent *c = found[0].content;
-        bool extended = found[0].part && found[0].part->extended;
+        if (disk_content_is_file_system(m->content))
+                return verdict(ret, ROOT_RESOLVED, "root=%s is %s on disk %u (%s)", spec->value, m->content->type,
+                               m->disk + 1, a);
+        bool extended = m->part && m->part->extended;
         return verdict(ret, ROOT_UNRESOLVED, "root=%s is on disk %u (%s), which holds %s%s; point root= at the root "
-                       "file system", spec->value, found[0].disk + 1, a,
-                       extended ? "an extended partition table" : content_what(c),
-                       !extended && c->type && !c->ambivalent ? ", not a file system" : "");
+                       "file system", spec->value, m->disk + 1, a,
+                       extended ? "an extended partition table" : content_what(m->content),
+                       !extended && m->content->type && !m->content->ambivalent ? ", not a file system" : "");
 }
 
 RootVerdict root_resolve(const RootSpec *spec, const DiskProbe *disks, size_t n_disks, bool seed, char **ret_message) {

@@ -9,30 +9,20 @@
 #include <signal.h>
 #include <stdint.h>
 #include <sys/syscall.h>
-#include <time.h>
 
 #include "ch-api.h"
 #include "json-scan.h"
 #include "log.h"
+#include "time-util.h"
 #include "util.h"
-#include "vm-verbs.h"
+#include "vm-lifecycle.h"
+#include "vm-paths.h"
 
 #define WAIT_RUNNING_DEFAULT_SEC 30U
 #define WAIT_RUNNING_POLL_MS 100
 /* Below the unit's TimeoutStopSec=90s: systemd's SIGTERM must not cut the wait short. */
 #define STOP_DEFAULT_SEC 60U
 #define EXIT_POLL_MS 100
-
-static int64_t now_ms(void) {
-        struct timespec ts;
-        clock_gettime(CLOCK_MONOTONIC, &ts);
-        return (int64_t) ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-static void sleep_ms(int64_t ms) {
-        struct timespec ts = { .tv_sec = ms / 1000, .tv_nsec = (ms % 1000) * 1000000 };
-        nanosleep(&ts, NULL);
-}
 
 static int ms_until(int64_t deadline) {
         return (int) MAX(MIN(deadline - now_ms(), (int64_t) INT_MAX), (int64_t) 0);
@@ -78,13 +68,13 @@ static bool process_exited(int pidfd, pid_t pid) {
         return poll(&p, 1, 0) > 0;
 }
 
-int vm_wait_running(const char *name, pid_t main_pid, unsigned timeout_sec) {
+int vm_wait_running(const char *root, const char *name, pid_t main_pid, unsigned timeout_sec) {
         unsigned timeout = timeout_sec ?: WAIT_RUNNING_DEFAULT_SEC;
         char last[PATH_MAX + 128] = "", state[32], b[512];
         bool seen = false;      /* the socket existed at some point */
         int r;
 
-        _cleanup_(freep) char *path = vm_api_socket_path(arg_root, name);
+        _cleanup_(freep) char *path = vm_api_socket_path(root, name);
         if (!path)
                 return log_oom();
 
@@ -173,7 +163,7 @@ static int wait_for_exit(int pidfd, pid_t pid, int64_t deadline) {
         }
 }
 
-int vm_stop(const char *name, pid_t main_pid, unsigned timeout_sec) {
+int vm_stop(const char *root, const char *name, pid_t main_pid, unsigned timeout_sec) {
         unsigned timeout = timeout_sec ?: STOP_DEFAULT_SEC;
         char b[512];
         int r;
@@ -185,7 +175,7 @@ int vm_stop(const char *name, pid_t main_pid, unsigned timeout_sec) {
                 return 0;
         }
 
-        _cleanup_(freep) char *path = vm_api_socket_path(arg_root, name);
+        _cleanup_(freep) char *path = vm_api_socket_path(root, name);
         if (!path)
                 return log_oom();
 

@@ -15,12 +15,14 @@
 #include "root-device.h"
 #include "pci-device.h"
 #include "util.h"
-#include "vm-verbs.h"
+#include "vm-preflight.h"
 
 #define GIGANTIC_DIR "hugepages/hugepages-1048576kB"
 
 typedef struct Preflight {
-        const Context *ctx;
+        const Plan *plan;
+        const Inventory *inventory;
+        const char *root;       /* where to look: --root, NULL for / */
         const VmPlan *vp;
         const char *name;
         unsigned failures;
@@ -29,13 +31,13 @@ typedef struct Preflight {
 
 static void report(Preflight *p, int level, Location where, const char *fmt, ...) _printf_(4, 5);
 static void report(Preflight *p, int level, Location where, const char *fmt, ...) {
-        char location[512], message[1536];
+        char message[1536];
         va_list ap;
-        diag_format_location(&(Diagnostic) { .where = where }, location, sizeof location);
         va_start(ap, fmt);
         vsnprintf(message, sizeof message, fmt, ap);
         va_end(ap);
-        log_full_errno(level, 0, "VM %s: %s%s", p->name, location, message);
+        _cleanup_(freep) char *line = diag_format(&(Diagnostic) { .where = where, .message = message }, false);
+        log_full_errno(level, 0, "VM %s: %s", p->name, line ?: message);
         if (level <= LOG_ERR)
                 p->failures++;
 }
@@ -53,25 +55,25 @@ static void summarize(Preflight *p, const char *fmt, ...) {
         sb_appendf(&p->summary, "%s%s", p->summary.length ? ", " : "", buf);
 }
 
-static bool real_root(void) {
-        return isempty(arg_root) || streq(arg_root, "/");
+static bool real_root(const Preflight *p) {
+        return isempty(p->root) || streq(p->root, "/");
 }
 
 /* " under ROOT" for messages, so a test or image CI run says where it looked. */
-static const char *under(void) {
-        return real_root() ? "" : " under --root";
+static const char *under(const Preflight *p) {
+        return real_root(p) ? "" : " under --root";
 }
 
 /* ROOT/dev/NAME exists; on the running system it must be the character device itself (an
  * empty file left by a mistake would make Cloud Hypervisor fail obscurely). */
-static int dev_node_check(const char *path) {
-        _cleanup_(freep) char *p = path_under_root(arg_root, path);
+static int dev_node_check(const Preflight *p, const char *path) {
+        _cleanup_(freep) char *real = path_under_root(p->root, path);
         struct stat st;
-        if (!p)
+        if (!real)
                 return -ENOMEM;
-        if (stat(p, &st) < 0)
+        if (stat(real, &st) < 0)
                 return -errno;
-        return real_root() && !S_ISCHR(st.st_mode) ? -ENOTTY : 0;
+        return real_root(p) && !S_ISCHR(st.st_mode) ? -ENOTTY : 0;
 }
 
 /* a. The VM's memory comes from free 1 GiB pages of its node (the pool nestvirt-hugepages
@@ -88,7 +90,7 @@ static void check_hugepages(Preflight *p) {
                 snprintf(on, sizeof on, "(the host has no NUMA nodes)");
         }
 
-        _cleanup_(freep) char *path = path_under_root(arg_root, rel);
+        _cleanup_(freep) char *path = path_under_root(p->root, rel);
         _cleanup_(freep) char *s = NULL;
         uint64_t n = 0;
         int r = path ? read_one_line_file(path, &s) : -ENOMEM;
@@ -126,7 +128,7 @@ static bool driver_keeps_group_viable(const char *driver) {
 /* The VM's own devices get their own line when they are not on vfio-pci. */
 static bool vm_has_device(const Preflight *p, const char *address) {
         for (size_t i = 0; i < p->vp->n_devices; i++)
-                if (streq(p->ctx->inventory.devices[p->vp->devices[i]].name, address))
+                if (streq(p->inventory->devices[p->vp->devices[i]].name, address))
                         return true;
         return false;
 }
@@ -134,7 +136,7 @@ static bool vm_has_device(const Preflight *p, const char *address) {
 static void check_group(Preflight *p, int group, const char *device, Location where) {
         char rel[64];
         snprintf(rel, sizeof rel, "/sys/kernel/iommu_groups/%d/devices", group);
-        _cleanup_(freep) char *dir = path_under_root(arg_root, rel);
+        _cleanup_(freep) char *dir = path_under_root(p->root, rel);
         DIR *d = dir ? opendir(dir) : NULL;
         if (!d) {
                 fail(p, where, "device %s: cannot list its IOMMU group %d (%s: %s); is the IOMMU enabled?", device,
@@ -163,7 +165,7 @@ static void check_group(Preflight *p, int group, const char *device, Location wh
 
 /* b. Each device on vfio-pci, its group viable, and its /dev/vfio/GROUP there to open. */
 static void check_devices(Preflight *p) {
-        const Inventory *inv = &p->ctx->inventory;
+        const Inventory *inv = p->inventory;
         const VmPlan *vp = p->vp;
         int checked[64];
         size_t n_checked = 0;
@@ -171,7 +173,7 @@ static void check_devices(Preflight *p) {
 
         for (size_t i = 0; i < vp->n_devices; i++) {
                 const PciDevice *d = &inv->devices[vp->devices[i]];
-                const Claim *claim = plan_find_claim(&p->ctx->plan, vp->devices[i]);
+                const Claim *claim = plan_find_claim(p->plan, vp->devices[i]);
                 Location where = claim ? claim->where : vp->config->where;
                 unsigned before = p->failures;
 
@@ -197,14 +199,14 @@ static void check_devices(Preflight *p) {
                 if (!seen && streq_ptr(d->driver, VFIO_DRIVER)) {
                         char node[64];
                         snprintf(node, sizeof node, "/dev/vfio/%d", d->iommu_group);
-                        int r = dev_node_check(node);
+                        int r = dev_node_check(p, node);
                         if (r == -ENOTTY)
                                 fail(p, where, "%s (IOMMU group of device %s) is not a character device; remove it and "
                                      "rebind the device to vfio-pci ('nestvirt bind-vfio')", node, d->name);
                         else if (r < 0)
                                 fail(p, where, "%s is missing%s (%s): vfio-pci has not registered the IOMMU group of "
                                      "device %s; bind it with 'nestvirt bind-vfio' and see 'nestvirt status'", node,
-                                     under(), strerror(-r), d->name);
+                                     under(p), strerror(-r), d->name);
                 }
                 good += p->failures == before;
         }
@@ -216,19 +218,19 @@ static void check_devices(Preflight *p) {
 
 /* c. KVM itself, and the hypervisor binary. */
 static void check_kvm_and_hypervisor(Preflight *p) {
-        int r = dev_node_check("/dev/kvm");
+        int r = dev_node_check(p, "/dev/kvm");
         if (r == -ENOTTY)
                 fail(p, (Location) {}, "/dev/kvm is not a character device; remove it and load kvm_intel or kvm_amd");
         else if (r < 0)
                 fail(p, (Location) {}, "/dev/kvm is missing%s (%s): the L1 VM needs nested virtualization enabled by "
-                     "its cloud, and the kvm_intel or kvm_amd module loaded", under(), strerror(-r));
+                     "its cloud, and the kvm_intel or kvm_amd module loaded", under(p), strerror(-r));
 
-        const Setting *hv = &p->ctx->config.host.hypervisor;
-        _cleanup_(freep) char *path = path_under_root(arg_root, hv->value);
+        const Setting *hv = &p->plan->config->host.hypervisor;
+        _cleanup_(freep) char *path = path_under_root(p->root, hv->value);
         struct stat st;
         const char *why = NULL;
         if (!path || stat(path, &st) < 0)
-                why = real_root() ? "does not exist" : "does not exist under --root";
+                why = real_root(p) ? "does not exist" : "does not exist under --root";
         else if (!S_ISREG(st.st_mode))
                 why = "is not a regular file";
         else if (!(st.st_mode & 0111) || access(path, X_OK) < 0)
@@ -240,18 +242,18 @@ static void check_kvm_and_hypervisor(Preflight *p) {
 
 /* Opens the file as Cloud Hypervisor will: what the permissions and the sandbox allow is what
  * counts, not the mode bits. Returns NULL, or why not ending in what to do about it. */
-static const char *file_problem(const char *key, const char *path, bool block_ok, bool writable, char *buf,
-                                size_t size) {
-        _cleanup_(freep) char *p = path_under_root(arg_root, path);
+static const char *file_problem(const Preflight *p, const char *key, const char *path, bool block_ok,
+                                bool writable, char *buf, size_t size) {
+        _cleanup_(freep) char *real = path_under_root(p->root, path);
         struct stat st;
-        if (!p)
+        if (!real)
                 return "cannot be checked (out of memory)";
-        if (stat(p, &st) < 0) {
+        if (stat(real, &st) < 0) {
                 if (errno == ENOENT)
-                        snprintf(buf, size, "does not exist%s; put it there or fix %s=", under(), key);
+                        snprintf(buf, size, "does not exist%s; put it there or fix %s=", under(p), key);
                 else
                         snprintf(buf, size, "cannot be looked up%s (%s); check the permissions of its directories",
-                                 under(), strerror(errno));
+                                 under(p), strerror(errno));
                 return buf;
         }
         if (!S_ISREG(st.st_mode) && !(block_ok && S_ISBLK(st.st_mode))) {
@@ -259,7 +261,7 @@ static const char *file_problem(const char *key, const char *path, bool block_ok
                          S_ISDIR(st.st_mode) ? "a directory, not a file" : "not a regular file", key);
                 return buf;
         }
-        _cleanup_(closep) int fd = open(p, (writable ? O_RDWR : O_RDONLY) | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+        _cleanup_(closep) int fd = open(real, (writable ? O_RDWR : O_RDONLY) | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
         if (fd < 0) {
                 snprintf(buf, size, "cannot be %s (%s); make it %s", writable ? "opened for writing" : "read",
                          strerror(errno), writable ? "writable" : "readable");
@@ -274,18 +276,18 @@ static void check_files(Preflight *p) {
         char buf[256];
         FOREACH_VM_FILE(f, c) {
                 const char *why;
-                if (f.setting->value && (why = file_problem(f.key, f.setting->value, false, false, buf, sizeof buf)))
+                if (f.setting->value && (why = file_problem(p, f.key, f.setting->value, false, false, buf, sizeof buf)))
                         fail(p, f.setting->where, "%s=%s %s", f.key, f.setting->value, why);
         }
         for (size_t i = 0; i < c->n_disks; i++) {
                 const DiskConfig *d = &c->disks[i];
-                const char *why = file_problem("Disk", d->path, true, false, buf, sizeof buf);
+                const char *why = file_problem(p, "Disk", d->path, true, false, buf, sizeof buf);
                 if (why) {
                         fail(p, d->where, "Disk=%s %s", d->path, why);
                         continue;
                 }
                 /* The guest writes to a disk without ,readonly: Cloud Hypervisor opens it read-write. */
-                if (!d->readonly && (why = file_problem("Disk", d->path, true, true, buf, sizeof buf)))
+                if (!d->readonly && (why = file_problem(p, "Disk", d->path, true, true, buf, sizeof buf)))
                         fail(p, d->where, "Disk=%s %s, or add ,readonly to Disk= if the guest needs no writes",
                              d->path, why);
         }
@@ -303,14 +305,14 @@ static void check_cloud_init(Preflight *p) {
         char buf[256];
         for (size_t i = 0; i < ELEMENTSOF(inputs); i++) {
                 _cleanup_(freep) char *f = strjoin(ci->value, "/", inputs[i].file);
-                _cleanup_(freep) char *real = f ? path_under_root(arg_root, f) : NULL;
+                _cleanup_(freep) char *real = f ? path_under_root(p->root, f) : NULL;
                 if (!real) {
                         fail(p, ci->where, "out of memory");
                         return;
                 }
                 if (!inputs[i].required && access(real, F_OK) < 0)
                         continue;
-                const char *why = file_problem("CloudInit", f, false, false, buf, sizeof buf);
+                const char *why = file_problem(p, "CloudInit", f, false, false, buf, sizeof buf);
                 if (why)
                         fail(p, ci->where, "CloudInit=%s: %s %s (a NoCloud seed needs user-data and meta-data, "
                              "network-config is optional)", ci->value, inputs[i].file, why);
@@ -320,13 +322,13 @@ static void check_cloud_init(Preflight *p) {
                                             "/usr/bin",        "/sbin",          "/bin" };
         for (size_t i = 0; i < ELEMENTSOF(dirs); i++) {
                 _cleanup_(freep) char *f = strjoin(dirs[i], "/genisoimage");
-                _cleanup_(freep) char *real = f ? path_under_root(arg_root, f) : NULL;
+                _cleanup_(freep) char *real = f ? path_under_root(p->root, f) : NULL;
                 struct stat st;
                 if (real && stat(real, &st) >= 0 && S_ISREG(st.st_mode) && (st.st_mode & 0111))
                         return;
         }
         fail(p, ci->where, "CloudInit=%s needs genisoimage to build the seed disk, and it is not installed%s; install "
-             "the genisoimage package", ci->value, under());
+             "the genisoimage package", ci->value, under(p));
 }
 
 /* e. root= in Cmdline= names something the disks hold: the mistake the seed's raw-image
@@ -355,7 +357,7 @@ static void check_root(Preflight *p) {
         size_t n = 0;
         int r = 0;
         for (; probe && n < c->n_disks && r >= 0; n++) {
-                _cleanup_(freep) char *real = path_under_root(arg_root, c->disks[n].path);
+                _cleanup_(freep) char *real = path_under_root(p->root, c->disks[n].path);
                 r = real ? disk_probe(c->disks[n].path, real, &disks[n]) : -ENOMEM;
         }
         _cleanup_(freep) char *message = NULL;
@@ -381,11 +383,13 @@ static void check_root(Preflight *p) {
         }
 }
 
-int vm_preflight(Context *ctx, size_t vm) {
+int vm_preflight(const Plan *plan, const Inventory *inv, size_t vm, const char *root) {
         Preflight p = {
-                .ctx = ctx,
-                .vp = &ctx->plan.vms[vm],
-                .name = ctx->plan.vms[vm].config->name,
+                .plan = plan,
+                .inventory = inv,
+                .root = root,
+                .vp = &plan->vms[vm],
+                .name = plan->vms[vm].config->name,
         };
 
         check_hugepages(&p);

@@ -8,8 +8,8 @@
 #include "cloud-init-seed.h"
 #include "log.h"
 #include "util.h"
-#include "vm-command.h"
-#include "vm-verbs.h"
+#include "vm-paths.h"
+#include "vm-prepare.h"
 
 /* systemd creates the runtime directory (RuntimeDirectory=nestvirt/NAME, mode 0700) before
  * ExecStartPre=; an admin running prepare by hand, or a test under --root, may not have it. */
@@ -65,8 +65,8 @@ static int socket_has_listener(const char *path) {
 /* A Cloud Hypervisor that was killed leaves its API socket behind; older releases then fail to
  * bind it ("Address in use"). Remove it, but only when it is a socket nobody serves: a live one
  * means this VM already runs, and any other file is not ours to delete. */
-static int remove_stale_api_socket(const char *name) {
-        _cleanup_(freep) char *path = vm_api_socket_path(arg_root, name);
+static int remove_stale_api_socket(const char *root, const char *name) {
+        _cleanup_(freep) char *path = vm_api_socket_path(root, name);
         if (!path)
                 return log_oom();
 
@@ -111,27 +111,23 @@ static int remove_old_seed(const char *path, bool announce) {
         return 0;
 }
 
-int vm_prepare(Context *ctx, size_t vm) {
-        const VmConfig *c = ctx->plan.vms[vm].config;
+int vm_prepare(const VmConfig *c, const char *root) {
         int r;
 
-        _cleanup_(freep) char *runtime_dir = NULL, *seed = vm_seed_path(arg_root, c->name);
-        if (asprintf_safe(&runtime_dir, "%s/%s", VM_RUNTIME_DIR, c->name) < 0 || !seed)
-                return log_oom();
-        _cleanup_(freep) char *dir = path_under_root(arg_root, runtime_dir);
-        if (!dir)
+        _cleanup_(freep) char *dir = vm_runtime_dir(root, c->name), *seed = vm_seed_path(root, c->name);
+        if (!dir || !seed)
                 return log_oom();
 
         r = ensure_runtime_dir(dir);
         if (r < 0)
                 return r;
         /* Before anything else: if this VM still runs, nothing here may change under it. */
-        r = remove_stale_api_socket(c->name);
+        r = remove_stale_api_socket(root, c->name);
         if (r < 0)
                 return r;
 
         r = remove_old_seed(seed, !c->cloud_init.value);
         if (r < 0 || !c->cloud_init.value)
                 return r;
-        return cloud_init_seed_build(c, arg_root, dir, seed);
+        return cloud_init_seed_build(c, root, dir, seed);
 }

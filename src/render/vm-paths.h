@@ -1,0 +1,17 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+/* Where a VM's runtime files live: the unit names them on Cloud Hypervisor's command line,
+ * the vm subcommands find them there. One place, so the two cannot drift apart. */
+
+#define VM_RUNTIME_DIR "/run/nestvirt"
+/* The NoCloud seed (CloudInit=), built in the runtime directory at each start. */
+#define VM_SEED_FILE "cidata.iso"
+
+/* ROOT/run/nestvirt/NAME, the unit's RuntimeDirectory=; with ROOT NULL the path on the
+ * running system. NULL on OOM, for all three. */
+char *vm_runtime_dir(const char *root, const char *name);
+/* ROOT/run/nestvirt/NAME/api.sock, Cloud Hypervisor's API socket. */
+char *vm_api_socket_path(const char *root, const char *name);
+/* ROOT/run/nestvirt/NAME/cidata.iso, the NoCloud seed built by 'vm prepare'. */
+char *vm_seed_path(const char *root, const char *name);
