@@ -56,7 +56,7 @@ export UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
 # The boot lab runs real kernels under QEMU, and the package and image tests build their own copies:
 # once is enough, and none of them runs code of this build that a sanitizer could watch
 # (valgrind cannot run sanitized binaries).
-MESON_TEST_ARGS+=(--no-suite lab --no-suite package --no-suite image --no-suite valgrind)
+MESON_TEST_ARGS+=(--no-suite lab --no-suite package --no-suite image --no-suite valgrind --no-suite layout)
 timed "ASan+UBSan build + tests" run_build build-asan -Db_sanitize=address,undefined -Db_lundef=false || status=1
 [ -f build-asan/meson-logs/testlog.json ] && suite_times build-asan
 
