@@ -61,7 +61,7 @@ static int load_vm(Context *ctx, const char *name, size_t *ret) {
 
 int verb_vm(int argc, char *argv[]) {
         static const char *const usage =
-                "Usage: nestvirt vm argv|preflight|prepare NAME\n"
+                "Usage: nestvirt vm argv|preflight|prepare|net-up|net-down NAME\n"
                 "       nestvirt vm wait-running|stop NAME [MAIN_PID]\n";
         if (argc < 3) {
                 fputs(usage, stderr);
@@ -77,6 +77,10 @@ int verb_vm(int argc, char *argv[]) {
                 fprintf(stderr, "nestvirt vm: '%s' is not a VM name ([a-z0-9][a-z0-9-]{0,31})\n", name);
                 return EXIT_USAGE;
         }
+
+        /* Like stop: whatever became of the config, a stopped VM's rule goes. */
+        if (streq(sub, "net-down"))
+                return vm_net_down(name) < 0 ? EXIT_PROBLEMS : 0;
 
         /* These two act on a running VM and must work whatever became of the config. */
         if (stop || wait) {
@@ -98,6 +102,8 @@ int verb_vm(int argc, char *argv[]) {
                 run = vm_preflight;
         else if (streq(sub, "prepare"))
                 run = vm_prepare;
+        else if (streq(sub, "net-up"))
+                run = vm_net_up;
         else {
                 fprintf(stderr, "nestvirt vm: unknown subcommand '%s'\n%s", sub, usage);
                 return EXIT_USAGE;
