@@ -7,6 +7,7 @@
 
 #include "cloud-init-seed.h"
 #include "log.h"
+#include "seed-network.h"
 #include "util.h"
 #include "vm-command.h"
 #include "vm-verbs.h"
@@ -111,6 +112,21 @@ static int remove_old_seed(const char *path, bool announce) {
         return 0;
 }
 
+/* The guest's address, gateway and DNS for the seed (Network=nat). */
+static int nat_network_config(const VmPlan *vp, char **ret) {
+        _cleanup_(strv_freep) char **nameservers = NULL;
+        char mac[MAC_ADDRESS_STRING_MAX];
+
+        if (host_nameservers(arg_root, &nameservers) < 0)
+                return log_oom();
+        if (!nameservers)
+                log_warning("No DNS server for VM %s: /etc/resolv.conf and /run/systemd/resolve/resolv.conf name none "
+                            "the guest can reach; it gets an address and a route, and no DNS", vp->config->name);
+        vm_mac_address(vp->config, arg_root, mac);
+        *ret = seed_network_config(vp->config->name, &vp->net, mac, nameservers);
+        return *ret ? 0 : log_oom();
+}
+
 int vm_prepare(Context *ctx, size_t vm) {
         const VmConfig *c = ctx->plan.vms[vm].config;
         int r;
@@ -133,5 +149,8 @@ int vm_prepare(Context *ctx, size_t vm) {
         r = remove_old_seed(seed, !c->cloud_init.value);
         if (r < 0 || !c->cloud_init.value)
                 return r;
-        return cloud_init_seed_build(c, arg_root, dir, seed);
+        _cleanup_(freep) char *network_config = NULL;
+        if (c->network == NETWORK_NAT && (r = nat_network_config(&ctx->plan.vms[vm], &network_config)) < 0)
+                return r;
+        return cloud_init_seed_build(c, arg_root, dir, seed, network_config);
 }
