@@ -5,6 +5,7 @@
 #include "log.h"
 #include "util.h"
 #include "vm-command.h"
+#include "vm-net.h"
 #include "vm-verbs.h"
 
 unsigned arg_timeout = 0;

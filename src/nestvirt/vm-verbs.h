@@ -23,11 +23,6 @@ int vm_print_argv(Context *ctx, size_t vm);
 int vm_preflight(Context *ctx, size_t vm);
 /* vm prepare: removes a stale API socket and builds the cloud-init seed (CloudInit=). */
 int vm_prepare(Context *ctx, size_t vm);
-/* vm net-up (Network=nat, run as root outside the VM's sandbox): IPv4 forwarding and the VM's
- * masquerade rule; again is the same. vm net-down: removes the rule; from the name alone, so
- * it never needs the config, and a VM without a rule is fine. */
-int vm_net_up(Context *ctx, size_t vm);
-int vm_net_down(const char *name);
 /* vm wait-running: polls GET /api/v1/vm.info until the VM is Running (the unit's readiness);
  * gives up at once when MAIN_PID (if > 0) exits. */
 int vm_wait_running(const char *name, pid_t main_pid, unsigned timeout_sec);

@@ -291,31 +291,37 @@ static int add_network_config(const Setting *s, const char *where, const char *r
         return 0;
 }
 
+/* Where each seed file comes from: DIR, or NULL when an optional one is not there. Reports
+ * every missing file at once, so one edit fixes all. */
+static int collect_sources(const Setting *s, const char *where, const char *dir, const char **sources) {
+        int ret = 0;
+        for (size_t i = 0; i < ELEMENTSOF(seed_files); i++) {
+                bool present = false;
+                int r = check_input(s, where, dir, i, &present);
+                if (r == -ENOMEM)
+                        return r;
+                if (r < 0 && ret == 0)
+                        ret = r;
+                sources[i] = present ? dir : NULL;
+        }
+        return ret;
+}
+
 int cloud_init_seed_build(const VmConfig *vm, const char *root, const char *runtime_dir, const char *seed_path,
                           const char *network_config) {
         const Setting *s = &vm->cloud_init;
         char where[512];
-        int r, ret = 0;
+        int r;
 
         format_where(s, where, sizeof where);
         _cleanup_(freep) char *dir = path_under_root(root, s->value);
         if (!dir)
                 return log_oom();
 
-        /* Every missing file at once, so one edit fixes all. */
-        bool present[ELEMENTSOF(seed_files)] = {};
-        for (size_t i = 0; i < ELEMENTSOF(seed_files); i++) {
-                r = check_input(s, where, dir, i, &present[i]);
-                if (r == -ENOMEM)
-                        return r;
-                if (r < 0 && ret == 0)
-                        ret = r;
-        }
-        if (ret < 0)
-                return ret;
         const char *sources[ELEMENTSOF(seed_files)];
-        for (size_t i = 0; i < ELEMENTSOF(seed_files); i++)
-                sources[i] = present[i] ? dir : NULL;
+        r = collect_sources(s, where, dir, sources);
+        if (r < 0)
+                return r;
         if (network_config && (r = add_network_config(s, where, runtime_dir, network_config, sources)) < 0)
                 return r;
 

@@ -3,7 +3,7 @@
 
 #include "log.h"
 #include "nat.h"
-#include "vm-verbs.h"
+#include "vm-net.h"
 
 int vm_net_up(Context *ctx, size_t vm) {
         const VmPlan *vp = &ctx->plan.vms[vm];
