@@ -104,13 +104,15 @@ in_outside ip addr add 198.51.100.1/24 dev eth0
 in_outside ip link set eth0 up
 
 # The outside: a listener that writes down the address of every peer it sees.
-in_outside python3 -c '
+# Not through a function: $! must be the listener itself (ip netns exec execs it), or it
+# would outlive the test holding meson's pipe.
+ip netns exec "$outside" python3 -c '
 import socket, sys
 s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
 s.bind(("198.51.100.1", 8080)); s.listen(8)
 print("listening", flush=True)
 while True:
-    c, peer = s.accept(); print(peer[0], flush=True); c.close()' > "$work/peers" &
+    c, peer = s.accept(); print(peer[0], flush=True); c.close()' > "$work/peers" 2>&1 < /dev/null &
 listener=$!
 for _ in $(seq 50); do grep -q listening "$work/peers" 2>/dev/null && break; sleep 0.1; done
 
