@@ -249,13 +249,13 @@ void config_finish(Config *c) {
                                  "Cmdline= needs Kernel=; with Firmware= set the command line in the guest's boot loader");
                         vm->invalid = true;
                 }
-                if (vm->network != NETWORK_TAP) {
+                if (vm->network == NETWORK_NONE) {
                         const Setting *s[] = { &vm->tap_name, &vm->mac, &vm->host_address };
                         const char *k[] = { "TapName", "MAC", "HostAddress" };
                         for (size_t j = 0; j < ELEMENTSOF(s); j++)
                                 if (s[j]->value)
                                         diag_add(d, DIAG_WARNING, s[j]->where, vm->name, NULL,
-                                                 "%s= has no effect without Network=tap", k[j]);
+                                                 "%s= has no effect without Network=tap or nat", k[j]);
                 }
         }
 

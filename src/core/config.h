@@ -38,6 +38,7 @@ typedef enum AffinityMode {
 typedef enum NetworkMode {
         NETWORK_NONE,
         NETWORK_TAP,
+        NETWORK_NAT,          /* a tap, masqueraded, with the guest's address in its cloud-init seed */
 } NetworkMode;
 
 typedef enum SerialMode {

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <inttypes.h>
 
+#include "net-plan.h"
 #include "plan-devices.h"
 #include "plan-host.h"
 #include "plan.h"
@@ -122,6 +123,7 @@ static int plan_steps(Planner *p) {
         for (size_t v = 0; v < p->plan->n_vms; v++)
                 if (p->plan->vms[v].valid)
                         plan_affinity(p, v);
+        plan_networks(p);
         release_invalid_vms(p);
         plan_pages(p);
         plan_interrupts(p);

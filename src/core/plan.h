@@ -21,6 +21,15 @@ typedef struct Claim {
         size_t sibling_of;   /* for CLAIM_SIBLING: the device it follows */
 } Claim;
 
+/* A VM's tap and, with HostAddress= or Network=nat, the IPv4 link to its guest (net-plan.h). */
+typedef struct VmNetwork {
+        char tap[TAP_NAME_MAX + 1];   /* empty: Network=none */
+        bool has_subnet;
+        bool default_subnet;          /* Network=nat's pool, not HostAddress= */
+        uint32_t host, guest;         /* IPv4 addresses, host byte order */
+        unsigned prefix;
+} VmNetwork;
+
 typedef struct VmPlan {
         const VmConfig *config;
         bool valid;          /* no errors: the generator writes its unit */
@@ -28,6 +37,7 @@ typedef struct VmPlan {
         CpuSet cpus;         /* empty: no affinity */
         size_t *devices;     /* devices handed to the VM (not siblings), in --device order */
         size_t n_devices;
+        VmNetwork net;
 } VmPlan;
 
 typedef struct Plan {

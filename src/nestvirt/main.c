@@ -65,6 +65,8 @@ static const Verb verbs[] = {
           "nestvirt vm argv NAME          the exact Cloud Hypervisor command line, one argument per line\n"
           "nestvirt vm preflight NAME     check pages, devices, /dev/kvm, files and root= before a start\n"
           "nestvirt vm prepare NAME       remove a stale API socket, build the cloud-init seed\n"
+          "nestvirt vm net-up NAME        Network=nat: IPv4 forwarding and the VM's masquerade rule\n"
+          "nestvirt vm net-down NAME      Network=nat: remove the VM's masquerade rule\n"
           "nestvirt vm wait-running NAME  wait until the API reports the VM running (--timeout SEC)\n"
           "nestvirt vm stop NAME PID      press the ACPI power button, wait for PID to exit (--timeout SEC)" },
 };

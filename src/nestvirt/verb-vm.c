@@ -12,11 +12,12 @@
 #include "verb-vm.h"
 #include "vm-argv.h"
 #include "vm-lifecycle.h"
+#include "vm-net.h"
 #include "vm-preflight.h"
 #include "vm-prepare.h"
 
 static const char *const usage =
-        "Usage: nestvirt vm argv|preflight|prepare NAME\n"
+        "Usage: nestvirt vm argv|preflight|prepare|net-up|net-down NAME\n"
         "       nestvirt vm wait-running|stop NAME [MAIN_PID]\n";
 
 static int parse_pid(const char *s, pid_t *ret) {
@@ -84,6 +85,7 @@ typedef enum PlannedAction {
         ACTION_ARGV,
         ACTION_PREFLIGHT,
         ACTION_PREPARE,
+        ACTION_NET_UP,
 } PlannedAction;
 
 /* argv, preflight and prepare start from the VM's plan. */
@@ -101,8 +103,11 @@ static int run_on_plan(const Options *o, PlannedAction action, const char *name)
         case ACTION_PREFLIGHT:
                 r = vm_preflight(&ctx.plan, &ctx.inventory, vm, ctx.root);
                 break;
+        case ACTION_PREPARE:
+                r = vm_prepare(&ctx.plan.vms[vm], ctx.root);
+                break;
         default:
-                r = vm_prepare(ctx.plan.vms[vm].config, ctx.root);
+                r = vm_net_up(&ctx.plan.vms[vm]);
                 break;
         }
         return r < 0 ? EXIT_PROBLEMS : 0;
@@ -124,6 +129,9 @@ int verb_vm(const Options *o, int argc, char *argv[]) {
                 return EXIT_USAGE;
         }
 
+        /* Like stop: whatever became of the config, a stopped VM's rule goes. */
+        if (streq(sub, "net-down"))
+                return vm_net_down(name) < 0 ? EXIT_PROBLEMS : 0;
         if (stop || wait)
                 return run_on_process(o, stop, name, argc == 4 ? argv[3] : NULL);
         if (streq(sub, "argv"))
@@ -132,6 +140,8 @@ int verb_vm(const Options *o, int argc, char *argv[]) {
                 return run_on_plan(o, ACTION_PREFLIGHT, name);
         if (streq(sub, "prepare"))
                 return run_on_plan(o, ACTION_PREPARE, name);
+        if (streq(sub, "net-up"))
+                return run_on_plan(o, ACTION_NET_UP, name);
         fprintf(stderr, "nestvirt vm: unknown subcommand '%s'\n%s", sub, usage);
         return EXIT_USAGE;
 }

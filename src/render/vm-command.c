@@ -6,23 +6,11 @@
 #include "unit-escape.h"
 #include "vm-command.h"
 
-#define TAP_NAME_PREFIX "nv-"
 /* PCI base class 0x03, "Display controller": such devices are named gpuN, the others devN. */
 #define PCI_BASE_CLASS_DISPLAY 0x03
 
 static uint64_t hash_string(uint64_t h, const char *s) {
         return fnv1a(h, s, strlen(s));
-}
-
-char *vm_tap_name(const VmConfig *c) {
-        if (c->tap_name.value)
-                return strdup(c->tap_name.value);
-        char *n;
-        /* "nv-NAME" fits IFNAMSIZ for names up to 12 characters; longer ones get a hash suffix. */
-        if (strlen(c->name) <= TAP_NAME_MAX - strlen(TAP_NAME_PREFIX))
-                return asprintf_safe(&n, TAP_NAME_PREFIX "%s", c->name) < 0 ? NULL : n;
-        return asprintf_safe(&n, TAP_NAME_PREFIX "%.7s-%04x", c->name,
-                             (unsigned) (hash_string(FNV1A_INIT, c->name) & 0xffff)) < 0 ? NULL : n;
 }
 
 void vm_mac_address(const VmConfig *c, const char *root, char buf[static MAC_ADDRESS_STRING_MAX]) {
@@ -198,19 +186,19 @@ static int append_devices(Command *cmd) {
         return 0;
 }
 
+/* The host's end of the link (HostAddress=, or Network=nat's default) is set on the tap. */
 static int append_net(Command *cmd) {
-        if (cmd->c->network != NETWORK_TAP)
+        const VmNetwork *n = &cmd->vp->net;
+        if (!vm_has_tap(cmd->c))
                 return 0;
-        _cleanup_(freep) char *tap = vm_tap_name(cmd->c);
         char mac[MAC_ADDRESS_STRING_MAX];
-        if (!tap)
-                return -ENOMEM;
         vm_mac_address(cmd->c, cmd->root, mac);
-        sb_appendf(&cmd->value, "tap=%s,mac=%s", tap, mac);
-        if (cmd->c->host_address.value) {
-                char ip[64], mask[64];
-                if (cidr_to_ip_mask(cmd->c->host_address.value, ip, mask) >= 0)
-                        sb_appendf(&cmd->value, ",ip=%s,mask=%s", ip, mask);
+        sb_appendf(&cmd->value, "tap=%s,mac=%s", n->tap, mac);
+        if (n->has_subnet) {
+                char ip[16], mask[16];
+                net_format_ipv4(n->host, ip);
+                net_format_ipv4(prefix_to_mask(n->prefix), mask);
+                sb_appendf(&cmd->value, ",ip=%s,mask=%s", ip, mask);
         }
         return push_option(cmd, "--net");
 }

@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "net-plan.h"
 #include "unit-escape.h"
 #include "vm-sandbox.h"
 
@@ -39,7 +40,7 @@ static void append_devices(StringBuffer *b, const VmConfig *c) {
                      "DeviceAllow=/dev/kvm rw\n"
                      "DeviceAllow=/dev/vfio/vfio rw\n"
                      "DeviceAllow=char-vfio rw\n");
-        if (c->network == NETWORK_TAP)
+        if (vm_has_tap(c))
                 sb_append(b, "DeviceAllow=/dev/net/tun rw\n");
         for (size_t i = 0; i < c->n_disks; i++)
                 if (disk_is_block_device(&c->disks[i]))
@@ -93,7 +94,9 @@ static void append_fixed(StringBuffer *b) {
 
 /* Capabilities and sockets: a tap, or ExtraArguments=, needs the network. */
 static void append_network(StringBuffer *b, const VmConfig *c) {
-        bool tap = c->network == NETWORK_TAP;
+        /* Network=nat is a tap to Cloud Hypervisor: the forwarding and masquerading are set up
+         * by 'nestvirt vm net-up', which the unit runs outside this sandbox (vm-unit.c). */
+        bool tap = vm_has_tap(c);
         /* ExtraArguments= may add anything (--net, --vsock, vhost-user sockets): keep the
          * network open for it rather than break it silently. */
         bool extra = c->extra_arguments.value != NULL;

@@ -33,7 +33,7 @@ int vm_unit_render(const Plan *plan, size_t vm, const char *root, char **ret) {
         /* The VM needs its pages and devices; if their setup fails, it must not start. */
         const char *deps = vm_has_devices(plan, vm) ? HUGEPAGES_SERVICE " " VFIO_SERVICE : HUGEPAGES_SERVICE;
         sb_appendf(&b, "Requires=%s\nAfter=%s\n", deps, deps);
-        if (c->network == NETWORK_TAP)
+        if (vm_has_tap(c))
                 sb_append(&b, "After=network.target\n");
         sb_append(&b, "PartOf=" VMS_TARGET "\n");
         /* A preflight failure is not cured by retrying every few seconds forever: after five
@@ -49,6 +49,11 @@ int vm_unit_render(const Plan *plan, size_t vm, const char *root, char **ret) {
         sb_appendf(&b, "ExecStartPre=" NESTVIRT_BINARY " vm preflight %s\n", c->name);
         /* Stale API socket, cloud-init seed. */
         sb_appendf(&b, "ExecStartPre=" NESTVIRT_BINARY " vm prepare %s\n", c->name);
+        /* Forwarding and the masquerade rule need CAP_NET_ADMIN on the host's network: "+" runs
+         * these two outside the sandbox below, which keeps Cloud Hypervisor to what Network=tap
+         * gives it. ExecStopPost= runs after a failed start too. */
+        if (c->network == NETWORK_NAT)
+                sb_appendf(&b, "ExecStartPre=+" NESTVIRT_BINARY " vm net-up %s\n", c->name);
         sb_append(&b, "ExecStart=");
         unit_append_exec_argv(&b, argv);
         sb_append(&b, "\n");
@@ -60,6 +65,8 @@ int vm_unit_render(const Plan *plan, size_t vm, const char *root, char **ret) {
         /* SIGTERM is a hard power-off: press the ACPI power button and wait first. */
         sb_appendf(&b, "ExecStop=" NESTVIRT_BINARY " vm stop %s $MAINPID\n", c->name);
         sb_append(&b, "TimeoutStopSec=90s\n");
+        if (c->network == NETWORK_NAT)
+                sb_appendf(&b, "ExecStopPost=+" NESTVIRT_BINARY " vm net-down %s\n", c->name);
         /* VFIO pins all guest memory. */
         sb_append(&b, "LimitMEMLOCK=infinity\n");
         sb_appendf(&b, "Restart=%s\n", restart_mode_to_string(c->restart));

@@ -223,7 +223,8 @@ static char *graft_point(const char *name, const char *dir) {
         return sb_steal(&b);
 }
 
-static int build_argv(const char *output, const char *dir, const bool *present, char ***ret) {
+/* SOURCES: the directory of each seed file, NULL when it has none. */
+static int build_argv(const char *output, const char *const *sources, char ***ret) {
         static const char *const options[] = {
                 "-quiet",
                 "-volid", "cidata",         /* the label NoCloud looks for */
@@ -240,9 +241,9 @@ static int build_argv(const char *output, const char *dir, const bool *present, 
                 if (strv_extend(&argv, options[i]) < 0)
                         return -ENOMEM;
         for (size_t i = 0; i < ELEMENTSOF(seed_files); i++) {
-                if (!present[i])
+                if (!sources[i])
                         continue;
-                char *g = graft_point(seed_files[i].name, dir);
+                char *g = graft_point(seed_files[i].name, sources[i]);
                 if (!g || strv_push(&argv, g) < 0)
                         return -ENOMEM;
         }
@@ -250,10 +251,61 @@ static int build_argv(const char *output, const char *dir, const bool *present, 
         return 0;
 }
 
-int cloud_init_seed_build(const VmConfig *vm, const char *root, const char *runtime_dir, const char *seed_path) {
+#define NETWORK_CONFIG (ELEMENTSOF(seed_files) - 1)
+
+static int write_file(const char *path, const char *text) {
+        _cleanup_(closep) int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
+        if (fd < 0)
+                return -errno;
+        for (size_t n = strlen(text); n > 0;) {
+                ssize_t k = write(fd, text, n);
+                if (k < 0)
+                        return -errno;
+                text += k;
+                n -= (size_t) k;
+        }
+        return 0;
+}
+
+/* Network=nat's network-config goes in unless CloudInit= has one: the admin's wins. */
+static int add_network_config(const Setting *s, const char *where, const char *runtime_dir, const char *text,
+                              const char **sources) {
+        if (sources[NETWORK_CONFIG]) {
+                log_notice("%sCloudInit=%s has its own network-config; it replaces the one Network=nat writes, so "
+                           "the guest's address, gateway and DNS are up to it", where, s->value);
+                return 0;
+        }
+        _cleanup_(freep) char *path = strjoin(runtime_dir, "/", seed_files[NETWORK_CONFIG].name);
+        if (!path)
+                return log_oom();
+        int r = write_file(path, text);
+        if (r < 0)
+                return log_error_errno(r, "Cannot write %s: %m", path);
+        sources[NETWORK_CONFIG] = runtime_dir;
+        return 0;
+}
+
+/* Where each seed file comes from: DIR, or NULL when an optional one is not there. Reports
+ * every missing file at once, so one edit fixes all. */
+static int collect_sources(const Setting *s, const char *where, const char *dir, const char **sources) {
+        int ret = 0;
+        for (size_t i = 0; i < ELEMENTSOF(seed_files); i++) {
+                bool present = false;
+                int r = check_input(s, where, dir, i, &present);
+                if (r == -ENOMEM)
+                        return r;
+                if (r < 0 && ret == 0)
+                        ret = r;
+                sources[i] = present ? dir : NULL;
+        }
+        return ret;
+}
+
+int cloud_init_seed_build(const VmConfig *vm, const char *root, const char *runtime_dir, const char *seed_path,
+                          const char *network_config) {
         const Setting *s = &vm->cloud_init;
         char where[512];
-        int r, ret = 0;
+        int r;
 
         /* "FILE:LINE: " of CloudInit=, so every message points at the setting. */
         location_format(s->where, where, sizeof where);
@@ -261,17 +313,12 @@ int cloud_init_seed_build(const VmConfig *vm, const char *root, const char *runt
         if (!dir)
                 return log_oom();
 
-        /* Every missing file at once, so one edit fixes all. */
-        bool present[ELEMENTSOF(seed_files)] = {};
-        for (size_t i = 0; i < ELEMENTSOF(seed_files); i++) {
-                r = check_input(s, where, dir, i, &present[i]);
-                if (r == -ENOMEM)
-                        return r;
-                if (r < 0 && ret == 0)
-                        ret = r;
-        }
-        if (ret < 0)
-                return ret;
+        const char *sources[ELEMENTSOF(seed_files)];
+        r = collect_sources(s, where, dir, sources);
+        if (r < 0)
+                return r;
+        if (network_config && (r = add_network_config(s, where, runtime_dir, network_config, sources)) < 0)
+                return r;
 
         warn_without_instance_id(vm, where, dir);
 
@@ -301,7 +348,7 @@ int cloud_init_seed_build(const VmConfig *vm, const char *root, const char *runt
                 return log_error_errno(errno, "Cannot make %s private: %m", temp);
 
         _cleanup_(strv_freep) char **argv = NULL;
-        if (build_argv(temp, dir, present, &argv) < 0)
+        if (build_argv(temp, sources, &argv) < 0)
                 return log_oom();
 
         _cleanup_(freep) char *output = NULL;
@@ -327,6 +374,7 @@ int cloud_init_seed_build(const VmConfig *vm, const char *root, const char *runt
         free(TAKE_PTR(temp));
 
         log_info("Built the cloud-init seed %s from %s (user-data, meta-data%s).", seed_path, dir,
-                 present[ELEMENTSOF(seed_files) - 1] ? ", network-config" : "");
+                 !sources[NETWORK_CONFIG] ? "" : sources[NETWORK_CONFIG] == dir ? ", network-config" :
+                 ", network-config for Network=nat");
         return 0;
 }

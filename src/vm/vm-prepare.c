@@ -7,7 +7,9 @@
 
 #include "cloud-init-seed.h"
 #include "log.h"
+#include "seed-network.h"
 #include "util.h"
+#include "vm-command.h"
 #include "vm-paths.h"
 #include "vm-prepare.h"
 
@@ -111,7 +113,23 @@ static int remove_old_seed(const char *path, bool announce) {
         return 0;
 }
 
-int vm_prepare(const VmConfig *c, const char *root) {
+/* The guest's address, gateway and DNS for the seed (Network=nat). */
+static int nat_network_config(const VmPlan *vp, const char *root, char **ret) {
+        _cleanup_(strv_freep) char **nameservers = NULL;
+        char mac[MAC_ADDRESS_STRING_MAX];
+
+        if (host_nameservers(root, &nameservers) < 0)
+                return log_oom();
+        if (!nameservers)
+                log_warning("No DNS server for VM %s: /etc/resolv.conf and /run/systemd/resolve/resolv.conf name none "
+                            "the guest can reach; it gets an address and a route, and no DNS", vp->config->name);
+        vm_mac_address(vp->config, root, mac);
+        *ret = seed_network_config(vp->config->name, &vp->net, mac, nameservers);
+        return *ret ? 0 : log_oom();
+}
+
+int vm_prepare(const VmPlan *vp, const char *root) {
+        const VmConfig *c = vp->config;
         int r;
 
         _cleanup_(freep) char *dir = vm_runtime_dir(root, c->name), *seed = vm_seed_path(root, c->name);
@@ -129,5 +147,8 @@ int vm_prepare(const VmConfig *c, const char *root) {
         r = remove_old_seed(seed, !c->cloud_init.value);
         if (r < 0 || !c->cloud_init.value)
                 return r;
-        return cloud_init_seed_build(c, root, dir, seed);
+        _cleanup_(freep) char *network_config = NULL;
+        if (c->network == NETWORK_NAT && (r = nat_network_config(vp, root, &network_config)) < 0)
+                return r;
+        return cloud_init_seed_build(c, root, dir, seed, network_config);
 }

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #pragma once
 
-#include "config.h"
+#include "plan.h"
 
 /* vm prepare: makes ROOT/run/nestvirt/NAME, removes a stale API socket and builds the
  * cloud-init seed (CloudInit=). */
-int vm_prepare(const VmConfig *c, const char *root);
+int vm_prepare(const VmPlan *vp, const char *root);

@@ -320,7 +320,7 @@ static void test_bad_network(void **state) {
         expect_vm_error(BASE_VM "Network=tap\nHostAddress=fd00::1/64\n", 5, "IPv4");
         expect_vm_error(BASE_VM "Network=tap\nMAC=01:00:5e:00:00:01\n", 5, "multicast");
         expect_vm_error(BASE_VM "Network=tap\nMAC=zz:54:00:12:34:56\n", 5, "six hex pairs");
-        expect_vm_error(BASE_VM "Network=bridge\n", 4, "none or tap");
+        expect_vm_error(BASE_VM "Network=bridge\n", 4, "none, tap or nat");
         expect_vm_error(BASE_VM "Network=tap\nTapName=much-too-long-name\n", 5, "1-15 characters");
 
         /* Tap settings without Network=tap: a warning, not an error. */
