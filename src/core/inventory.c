@@ -289,6 +289,19 @@ static int load_interrupt_remapping(const char *root, Inventory *inv) {
         return 0;
 }
 
+/* A device's numa_node that names no node directory (firmware tables that disagree, an image's
+ * /sys) is no NUMA information: planning memory on a node that does not exist reserves nothing. */
+static void forget_stray_nodes(Inventory *inv) {
+        for (size_t i = 0; i < inv->n_devices; i++) {
+                PciDevice *d = &inv->devices[i];
+                if (d->numa_node >= 0 && !inventory_find_node(inv, (unsigned) d->numa_node)) {
+                        d->stray_numa_node = true;
+                        d->kernel_numa_node = d->numa_node;
+                        d->numa_node = NODE_NONE;
+                }
+        }
+}
+
 int inventory_load(const char *root, InventoryFlags flags, Inventory *ret) {
         Inventory inv = {};
         int r;
@@ -296,6 +309,8 @@ int inventory_load(const char *root, InventoryFlags flags, Inventory *ret) {
         r = load_devices(root, flags, &inv);
         if (r >= 0)
                 r = load_nodes(root, &inv);
+        if (r >= 0)
+                forget_stray_nodes(&inv);
         if (r >= 0)
                 r = load_iommus(root, &inv);
         /* virtio-iommu settles the question, and a host can have thousands of interrupts. */

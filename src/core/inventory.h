@@ -18,6 +18,9 @@ typedef struct PciDevice {
         uint16_t vendor, device;
         uint32_t class;               /* 0x030200 */
         int numa_node;                /* NODE_NONE: the kernel does not know */
+        bool stray_numa_node;         /* sysfs named a node that has no node directory: numa_node
+                                       * is NODE_NONE, and kernel_numa_node what sysfs said */
+        int kernel_numa_node;
         int iommu_group;              /* -1: no IOMMU group (no IOMMU, or not translated) */
         char *driver;                 /* bound driver, or NULL */
         char *driver_override;        /* or NULL */

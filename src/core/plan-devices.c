@@ -32,6 +32,34 @@ static int add_vm_device(VmPlan *vp, size_t device) {
         return 0;
 }
 
+/* Whether O goes to whoever takes D: another endpoint of D's IOMMU group, or, under
+ * virtio-iommu where groups form only when a driver probes, another function of D's slot
+ * (see claim_slot_functions()). */
+static bool follows(const PciDevice *o, const PciDevice *d) {
+        if (o == d || o->bridge)
+                return false;
+        if (d->iommu_group >= 0)
+                return o->iommu_group == d->iommu_group;
+        return o->iommu_group < 0 && o->address.domain == d->address.domain && o->address.bus == d->address.bus &&
+               o->address.slot == d->address.slot;
+}
+
+/* The first device that would go along with D but belongs to another VM than VM, or -1. A
+ * device is free for a VM only when its whole group is: taking one whose sibling another VM
+ * holds would cost both VMs their units. */
+static int group_taken_by_other(const Planner *p, size_t d, int vm) {
+        const PciDevice *dev = &p->inv->devices[d];
+        for (size_t o = 0; o < p->inv->n_devices; o++)
+                if (p->slots[o].owner >= 0 && p->slots[o].owner != vm && follows(&p->inv->devices[o], dev))
+                        return (int) o;
+        return -1;
+}
+
+/* Free for VM: nobody's (or only [Host] Passthrough='s, which a VM overrides), and so is its group. */
+static bool free_for(const Planner *p, size_t d, int vm) {
+        return p->slots[d].owner < 0 && !p->inv->devices[d].bridge && group_taken_by_other(p, d, vm) < 0;
+}
+
 static void claim(Planner *p, size_t device, int owner, ClaimReason reason, Location where) {
         p->slots[device] = (Slot) { .owner = owner, .reason = reason, .where = where };
 }
@@ -91,6 +119,20 @@ static void claim_addresses(Planner *p, size_t vm) {
                                  p->slots[d].where.file, p->slots[d].where.line);
                         continue;
                 }
+                int o = group_taken_by_other(p, d, (int) vm);
+                if (o >= 0) {
+                        const Slot *os = &p->slots[o];
+                        const char *other = p->inv->devices[o].name, *who = owner_name(p, os->owner);
+                        if (dev->iommu_group >= 0)
+                                VM_ERROR(p, vm, m->where, a, "Device=%s shares IOMMU group %d with %s, which "
+                                         "belongs to [VM %s] (%s:%u); a group goes to one VM: give both to the "
+                                         "same VM", a, dev->iommu_group, other, who, os->where.file, os->where.line);
+                        else
+                                VM_ERROR(p, vm, m->where, a, "Device=%s and %s are functions of one device, which "
+                                         "goes to one VM; %s belongs to [VM %s] (%s:%u): give both to the same VM",
+                                         a, other, other, who, os->where.file, os->where.line);
+                        continue;
+                }
                 claim(p, d, (int) vm, CLAIM_VM, m->where);
                 if (add_vm_device(&p->plan->vms[vm], d) < 0)
                         p->plan->diagnostics.oom = true;
@@ -98,11 +140,11 @@ static void claim_addresses(Planner *p, size_t vm) {
 }
 
 /* Free devices of one id, the VM's node first, then by address (devices are sorted). */
-static size_t count_free(const Planner *p, const DeviceMatch *m, int node, bool only_node) {
+static size_t count_free(const Planner *p, size_t vm, const DeviceMatch *m, int node, bool only_node) {
         size_t n = 0;
         for (size_t d = 0; d < p->inv->n_devices; d++) {
                 const PciDevice *dev = &p->inv->devices[d];
-                if (!match_id(dev, m) || dev->bridge || p->slots[d].owner >= 0)
+                if (!match_id(dev, m) || !free_for(p, d, (int) vm))
                         continue;
                 if (only_node && dev->numa_node != node)
                         continue;
@@ -166,7 +208,8 @@ static bool has_id_match(const VmConfig *c) {
 }
 
 /* Whether NODE alone has free devices for all of the VM's id matches. */
-static bool node_has_all_ids(const Planner *p, const VmConfig *c, int node) {
+static bool node_has_all_ids(const Planner *p, size_t vm, int node) {
+        const VmConfig *c = &p->config->vms[vm];
         for (size_t i = 0; i < c->n_devices; i++) {
                 const DeviceMatch *m = &c->devices[i];
                 if (m->by_address)
@@ -177,7 +220,7 @@ static bool node_has_all_ids(const Planner *p, const VmConfig *c, int node) {
                         if (!c->devices[j].by_address && c->devices[j].vendor == m->vendor &&
                             c->devices[j].device == m->device)
                                 want += c->devices[j].count;
-                if (count_free(p, m, node, true) < want)
+                if (count_free(p, vm, m, node, true) < want)
                         return false;
         }
         return true;
@@ -203,7 +246,7 @@ static void choose_node(Planner *p, size_t vm) {
         }
         /* Id matches only: the first node that can satisfy all of them by itself. */
         for (size_t n = 0; n < p->inv->n_nodes; n++)
-                if (node_has_all_ids(p, c, (int) p->inv->nodes[n].id)) {
+                if (node_has_all_ids(p, vm, (int) p->inv->nodes[n].id)) {
                         vp->numa_node = (int) p->inv->nodes[n].id;
                         return;
                 }
@@ -222,7 +265,7 @@ static size_t take_id(Planner *p, size_t vm, const DeviceMatch *m, bool undecide
         for (int pass = 0; pass < 2 && got < m->count; pass++)
                 for (size_t d = 0; d < p->inv->n_devices && got < m->count; d++) {
                         const PciDevice *dev = &p->inv->devices[d];
-                        if (!match_id(dev, m) || dev->bridge || p->slots[d].owner >= 0)
+                        if (!match_id(dev, m) || !free_for(p, d, (int) vm))
                                 continue;
                         bool local = !undecided && dev->numa_node == vp->numa_node;
                         if ((pass == 0) != local)
@@ -248,7 +291,8 @@ static void report_shortage(Planner *p, size_t vm, const DeviceMatch *m, size_t 
         for (size_t d = 0; d < p->inv->n_devices; d++)
                 if (match_id(&p->inv->devices[d], m)) {
                         total++;
-                        used += p->slots[d].owner >= 0 && p->slots[d].owner != (int) vm;
+                        /* Another VM's, or in an IOMMU group another VM holds. */
+                        used += p->slots[d].owner != (int) vm && !free_for(p, d, (int) vm);
                 }
         if (total == 0)
                 /* Another machine type, or the device is gone: say so, not "0 free". */
@@ -259,8 +303,8 @@ static void report_shortage(Planner *p, size_t vm, const DeviceMatch *m, size_t 
         else
                 VM_ERROR(p, vm, m->where, NULL,
                          "Device=%s: %zu wanted, %zu free (this machine has %zu, %zu given to other "
-                         "VMs); lower the count or free devices in other VMs",
-                         what, (size_t) m->count, got + (total - used - got), total, used);
+                         "VMs or in their IOMMU groups); lower the count or free devices in other VMs",
+                         what, (size_t) m->count, total - used, total, used);
 }
 
 /* No single node had all of the VM's devices: they decide, unless they span nodes. */

@@ -81,6 +81,21 @@ static void assign_nodes_only(Planner *p) {
                          "no PCI devices visible (no /sys under the root?): device assignment not checked");
 }
 
+/* A device the kernel puts on a node that does not exist is planned as one without NUMA
+ * information (see the inventory); say so where it is used. */
+static void warn_stray_nodes(Planner *p) {
+        for (size_t d = 0; d < p->inv->n_devices; d++) {
+                const PciDevice *dev = &p->inv->devices[d];
+                const Slot *s = &p->slots[d];
+                if (!dev->stray_numa_node || s->owner == UNCLAIMED)
+                        continue;
+                diag_add(&p->plan->diagnostics, DIAG_WARNING, s->where, s->owner >= 0 ? p->config->vms[s->owner].name : NULL,
+                         dev->name, "%s: sysfs says NUMA node %d, but /sys/devices/system/node/node%d does not exist; "
+                         "planned as a device without NUMA information (set NUMANode= to choose the node)",
+                         dev->name, dev->kernel_numa_node, dev->kernel_numa_node);
+        }
+}
+
 /* A VM that failed gives its devices back: nothing binds what nothing will use. */
 static void release_invalid_vms(Planner *p) {
         for (size_t d = 0; d < p->inv->n_devices; d++)
@@ -119,6 +134,7 @@ static int plan_steps(Planner *p) {
                 plan_assign_devices(p);
         else
                 assign_nodes_only(p);
+        warn_stray_nodes(p);
         for (size_t v = 0; v < p->plan->n_vms; v++)
                 if (p->plan->vms[v].valid)
                         plan_affinity(p, v);
