@@ -230,7 +230,7 @@ static int parse_memory(const Assignment *a, void *data, size_t *n) {
 }
 
 #define NUMA_NODE_MAX 1023
-#define NUMA_NODE_REASON "must be auto, a node number such as 0, or a list of different nodes such as 0,1"
+#define NUMA_NODE_REASON "must be auto or a node number such as 0, or a list of different nodes such as 0,1"
 
 /* "0,1,3": each node once, ascending, in *ret (n_ret of them). */
 static int parse_node_list(const char *value, unsigned **ret, size_t *n_ret) {

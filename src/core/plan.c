@@ -3,6 +3,7 @@
 
 #include "plan-devices.h"
 #include "plan-host.h"
+#include "plan-nodes.h"
 #include "plan.h"
 #include "util.h"
 
@@ -135,9 +136,12 @@ static int plan_steps(Planner *p) {
         else
                 assign_nodes_only(p);
         warn_stray_nodes(p);
-        for (size_t v = 0; v < p->plan->n_vms; v++)
+        for (size_t v = 0; v < p->plan->n_vms; v++) {
                 if (p->plan->vms[v].valid)
+                        plan_vm_nodes(p, v);
+                if (p->plan->vms[v].valid && !vm_plan_spans_nodes(&p->plan->vms[v]))
                         plan_affinity(p, v);
+        }
         release_invalid_vms(p);
         plan_pages(p);
         plan_interrupts(p);
@@ -165,6 +169,10 @@ void plan_done(Plan *p) {
         for (size_t v = 0; v < p->n_vms; v++) {
                 cpu_set_done(&p->vms[v].cpus);
                 free(p->vms[v].devices);
+                for (size_t n = 0; n < p->vms[v].n_nodes; n++)
+                        cpu_set_done(&p->vms[v].nodes[n].host_cpus);
+                free(p->vms[v].nodes);
+                free(p->vms[v].segments);
         }
         free(p->vms);
         free(p->pages);
