@@ -155,6 +155,29 @@ static int cmp_node(const void *a, const void *b) {
         return x < y ? -1 : x > y;
 }
 
+/* "10 20 20": one distance per online node, in node order (drivers/base/node.c node_read_distance). */
+static int parse_distances(const char *s, NumaNode *n) {
+        for (const char *p = s;;) {
+                p += strspn(p, " \t\n");
+                if (!*p)
+                        return 0;
+                char *end;
+                errno = 0;
+                unsigned long v = strtoul(p, &end, 10);
+                if (end == p || errno != 0 || v > 255 || (*end && !strchr(" \t\n", *end))) {
+                        free(n->distances);   /* not the kernel's format: unknown */
+                        n->distances = NULL;
+                        n->n_distances = 0;
+                        return 0;
+                }
+                unsigned *x = ARRAY_APPEND(n->distances, n->n_distances);
+                if (!x)
+                        return -ENOMEM;
+                *x = (unsigned) v;
+                p = end;
+        }
+}
+
 static int load_node(const char *dir, unsigned id, NumaNode *n) {
         char path[PATH_MAX];
         _cleanup_(freep) char *s = NULL;
@@ -176,6 +199,15 @@ static int load_node(const char *dir, unsigned id, NumaNode *n) {
                 const char *m = strstr(s, "MemTotal:");
                 if (m)
                         (void) sscanf(m, "MemTotal: %" SCNu64, &n->memory_kib);
+        }
+
+        snprintf(path, sizeof path, "%s/node%u/distance", dir, id);
+        free(s);
+        s = NULL;
+        if (read_one_line_file(path, &s) >= 0) {
+                int r = parse_distances(s, n);
+                if (r < 0)
+                        return r;
         }
 
         snprintf(path, sizeof path, "%s/node%u/" GIGANTIC_DIR "/nr_hugepages", dir, id);
@@ -216,6 +248,13 @@ static int load_nodes(const char *root, Inventory *inv) {
                 if (inv->n_nodes > 0)
                         qsort(inv->nodes, inv->n_nodes, sizeof(NumaNode), cmp_node);
                 inv->has_nodes = inv->n_nodes > 0;
+                /* Distances are to the online nodes; with offline ones their order is unknown. */
+                for (size_t i = 0; i < inv->n_nodes; i++)
+                        if (inv->nodes[i].n_distances != inv->n_nodes) {
+                                free(inv->nodes[i].distances);
+                                inv->nodes[i].distances = NULL;
+                                inv->nodes[i].n_distances = 0;
+                        }
         }
         return r;
 }
@@ -337,8 +376,10 @@ void inventory_done(Inventory *inv) {
                 free(inv->devices[i].driver_override);
         }
         free(inv->devices);
-        for (size_t i = 0; i < inv->n_nodes; i++)
+        for (size_t i = 0; i < inv->n_nodes; i++) {
                 cpu_set_done(&inv->nodes[i].cpus);
+                free(inv->nodes[i].distances);
+        }
         free(inv->nodes);
         for (size_t i = 0; i < inv->n_iommus; i++) {
                 free(inv->iommus[i].name);
@@ -360,6 +401,13 @@ const NumaNode *inventory_find_node(const Inventory *inv, unsigned id) {
         if (inv->n_nodes == 0)
                 return NULL;
         return bsearch(&key, inv->nodes, inv->n_nodes, sizeof(NumaNode), cmp_node);
+}
+
+int inventory_node_distance(const Inventory *inv, unsigned from, unsigned to) {
+        const NumaNode *f = inventory_find_node(inv, from), *t = inventory_find_node(inv, to);
+        if (!f || !t || !f->distances)
+                return -1;
+        return (int) f->distances[t - inv->nodes];
 }
 
 bool inventory_has_virtio_iommu(const Inventory *inv) {

@@ -29,6 +29,7 @@ typedef struct PciDevice {
 
 /* virtio-iommu (virtio 1.x device 23, PCI 1af4:1057): the IOMMU of cloud VMs that have one. */
 #define PCI_VENDOR_ID_REDHAT_QUMRANET 0x1af4
+#define PCI_VENDOR_ID_NVIDIA 0x10de
 #define PCI_DEVICE_ID_VIRTIO_IOMMU 0x1057
 
 static inline bool pci_device_is_virtio_iommu(const PciDevice *d) {
@@ -40,6 +41,9 @@ typedef struct NumaNode {
         CpuSet cpus;
         uint64_t memory_kib;          /* MemTotal of the node */
         uint64_t pages_nr, pages_free; /* 1 GiB pool */
+        unsigned *distances;          /* nodeN/distance: to each node of the inventory, in its
+                                       * order; NULL when unknown or not one per node */
+        size_t n_distances;
 } NumaNode;
 
 typedef struct Iommu {
@@ -73,6 +77,8 @@ void inventory_done(Inventory *inv);
 
 const PciDevice *inventory_find_device(const Inventory *inv, PciAddress a);
 const NumaNode *inventory_find_node(const Inventory *inv, unsigned id);
+/* The kernel's distance from node FROM to node TO (10 for itself), -1 when unknown. */
+int inventory_node_distance(const Inventory *inv, unsigned from, unsigned to);
 /* An IOMMU that cannot remap interrupts is present (virtio-iommu never can). */
 bool inventory_needs_unsafe_interrupts(const Inventory *inv);
 bool inventory_has_virtio_iommu(const Inventory *inv);

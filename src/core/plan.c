@@ -97,6 +97,21 @@ static void warn_stray_nodes(Planner *p) {
         }
 }
 
+/* PeerToPeer= speaks NVIDIA's GPUDirect capability only; other devices get nothing from it. */
+static void check_peer_to_peer(Planner *p, size_t vm) {
+        const VmConfig *c = &p->config->vms[vm];
+        const VmPlan *vp = &p->plan->vms[vm];
+        if (!c->peer_to_peer)
+                return;
+        for (size_t i = 0; i < vp->n_devices; i++) {
+                const PciDevice *dev = &p->inv->devices[vp->devices[i]];
+                if (dev->vendor != PCI_VENDOR_ID_NVIDIA)
+                        diag_add(&p->plan->diagnostics, DIAG_WARNING, c->where, c->name, dev->name,
+                                 "PeerToPeer=yes: %s is not an NVIDIA device (vendor %04x), so it is not told "
+                                 "about peer-to-peer (x_nv_gpudirect_clique is NVIDIA's)", dev->name, dev->vendor);
+        }
+}
+
 /* A VM that failed gives its devices back: nothing binds what nothing will use. */
 static void release_invalid_vms(Planner *p) {
         for (size_t d = 0; d < p->inv->n_devices; d++)
@@ -141,6 +156,8 @@ static int plan_steps(Planner *p) {
                         plan_vm_nodes(p, v);
                 if (p->plan->vms[v].valid && !vm_plan_spans_nodes(&p->plan->vms[v]))
                         plan_affinity(p, v);
+                if (p->plan->vms[v].valid)
+                        check_peer_to_peer(p, v);
         }
         release_invalid_vms(p);
         plan_pages(p);
