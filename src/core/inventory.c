@@ -60,6 +60,22 @@ static int parse_modalias(const char *m, PciDevice *d) {
         return 0;
 }
 
+int pci_parse_resources(const char *text, PciDevice *d) {
+        const char *p = text;
+        for (unsigned bar = 0; bar < PCI_STD_NUM_BARS; bar++) {
+                unsigned long long start, end, flags;
+                int n = 0;
+                if (sscanf(p, "%llx %llx %llx%n", &start, &end, &flags, &n) != 3)
+                        return -EINVAL;
+                p += n;
+                /* Unused BARs read 0 0 0; the upper half of a 64-bit BAR reads 0 too. */
+                if (end > start && (flags & IORESOURCE_MEM) && (flags & IORESOURCE_MEM_64))
+                        d->bar64[bar] = end - start + 1;
+        }
+        d->bars_known = true;
+        return 0;
+}
+
 static int load_device(int dir_fd, const char *name, InventoryFlags flags, PciDevice *d) {
         char buf[256];
         const char *link;
@@ -97,6 +113,12 @@ static int load_device(int dir_fd, const char *name, InventoryFlags flags, PciDe
 
         if (read_link_name(dfd, ATTR("iommu_group"), buf, sizeof buf, &link) >= 0)
                 (void) safe_atoi(link, &d->iommu_group);
+
+        /* 7 to 17 lines of 57 bytes (BARs, ROM, SR-IOV BARs, bridge windows): the BARs come first. */
+        char resources[PCI_STD_NUM_BARS * 64];
+        if (read_attr_at(dfd, ATTR("resource"), resources, sizeof resources) >= 0 &&
+            pci_parse_resources(resources, d) < 0)
+                memset(d->bar64, 0, sizeof d->bar64);
 
         if (!(flags & INVENTORY_DETAILS))
                 return 0;
@@ -341,6 +363,29 @@ static void forget_stray_nodes(Inventory *inv) {
         }
 }
 
+/* The host CPU's physical address width: the cap on the guest's (tests/grammar/README-mmio.md). */
+static int load_phys_bits(const char *root, Inventory *inv) {
+        _cleanup_(freep) char *path = path_under_root(root, "/proc/cpuinfo");
+        if (!path)
+                return -ENOMEM;
+        FILE *f = fopen(path, "re");
+        if (!f)
+                return 0;
+        /* The first CPU's block says it; a large host's whole file is hundreds of KiB. */
+        char line[256];
+        unsigned bits;
+        while (fgets(line, sizeof line, f)) {
+                const char *a = startswith(line, "address sizes");
+                if (a && (a = strchr(a, ':')) && sscanf(a + 1, " %u bits physical", &bits) == 1) {
+                        if (bits >= 32 && bits <= 64)
+                                inv->phys_bits = bits;
+                        break;
+                }
+        }
+        fclose(f);
+        return 0;
+}
+
 int inventory_load(const char *root, InventoryFlags flags, Inventory *ret) {
         Inventory inv = {};
         int r;
@@ -350,6 +395,8 @@ int inventory_load(const char *root, InventoryFlags flags, Inventory *ret) {
                 r = load_nodes(root, &inv);
         if (r >= 0)
                 forget_stray_nodes(&inv);
+        if (r >= 0)
+                r = load_phys_bits(root, &inv);
         if (r >= 0)
                 r = load_iommus(root, &inv);
         /* virtio-iommu settles the question, and a host can have thousands of interrupts. */

@@ -12,6 +12,12 @@
  * has no NUMA information. Every real node id is >= 0. */
 #define NODE_NONE (-1)
 
+/* BARs 0 to 5 (include/uapi/linux/pci_regs.h PCI_STD_NUM_BARS). */
+#define PCI_STD_NUM_BARS 6
+/* include/linux/ioport.h: a memory resource, and one a 64-bit BAR decodes. */
+#define IORESOURCE_MEM 0x00000200UL
+#define IORESOURCE_MEM_64 0x00100000UL
+
 typedef struct PciDevice {
         PciAddress address;
         char name[PCI_ADDRESS_MAX];   /* "0000:41:00.0" */
@@ -25,6 +31,8 @@ typedef struct PciDevice {
         char *driver;                 /* bound driver, or NULL */
         char *driver_override;        /* or NULL */
         bool bridge;                  /* bridges never join a claim */
+        bool bars_known;              /* the sysfs resource file was read */
+        uint64_t bar64[PCI_STD_NUM_BARS]; /* size of each 64-bit memory BAR, by BAR number; 0: none */
 } PciDevice;
 
 /* virtio-iommu (virtio 1.x device 23, PCI 1af4:1057): the IOMMU of cloud VMs that have one. */
@@ -63,6 +71,7 @@ typedef struct Inventory {
         bool gigantic_pages;          /* the kernel offers 1 GiB pages */
         bool irq_info;                /* /sys/kernel/irq was readable */
         bool interrupt_remapping;     /* some interrupt goes through a remapping chip ("IR-...") */
+        unsigned phys_bits;           /* /proc/cpuinfo "address sizes: N bits physical"; 0: unknown */
 } Inventory;
 
 typedef enum InventoryFlags {
@@ -73,6 +82,9 @@ typedef enum InventoryFlags {
 } InventoryFlags;
 
 int inventory_load(const char *root, InventoryFlags flags, Inventory *ret);
+/* The lines of a sysfs resource file ("start end flags" in hex, drivers/pci/pci-sysfs.c
+ * resource_show()) into d's 64-bit memory BAR sizes. */
+int pci_parse_resources(const char *text, PciDevice *d);
 void inventory_done(Inventory *inv);
 
 const PciDevice *inventory_find_device(const Inventory *inv, PciAddress a);

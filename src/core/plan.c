@@ -3,6 +3,7 @@
 
 #include "plan-devices.h"
 #include "plan-host.h"
+#include "plan-mmio.h"
 #include "plan-nodes.h"
 #include "plan.h"
 #include "util.h"
@@ -158,6 +159,8 @@ static int plan_steps(Planner *p) {
                         plan_affinity(p, v);
                 if (p->plan->vms[v].valid)
                         check_peer_to_peer(p, v);
+                if (p->plan->vms[v].valid)
+                        plan_mmio(p, v);
         }
         release_invalid_vms(p);
         plan_pages(p);
