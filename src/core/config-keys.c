@@ -4,6 +4,7 @@
 #include <strings.h>
 
 #include "config-keys.h"
+#include "cpu-options.h"
 #include "parse-values.h"
 #include "util.h"
 
@@ -228,17 +229,77 @@ static int parse_memory(const Assignment *a, void *data, size_t *n) {
         return 0;
 }
 
+#define NUMA_NODE_MAX 1023
+#define NUMA_NODE_REASON "must be auto or a node number such as 0, or a list of different nodes such as 0,1"
+
+/* "0,1,3": each node once, ascending, in *ret (n_ret of them). */
+static int parse_node_list(const char *value, unsigned **ret, size_t *n_ret) {
+        _cleanup_(freep) char *copy = strdup(value);
+        _cleanup_(freep) unsigned *nodes = NULL;
+        size_t n = 0;
+        if (!copy)
+                return -ENOMEM;
+        if (!*value || *value == ',' || value[strlen(value) - 1] == ',' || strstr(value, ",,"))
+                return -EINVAL;
+        char *save = NULL;
+        for (char *w = strtok_r(copy, ",", &save); w; w = strtok_r(NULL, ",", &save)) {
+                unsigned v;
+                if (safe_atou(strstrip(w), &v) < 0 || v > NUMA_NODE_MAX)
+                        return -EINVAL;
+                for (size_t i = 0; i < n; i++)
+                        if (nodes[i] == v)
+                                return -EINVAL;
+                unsigned *x = ARRAY_APPEND(nodes, n);
+                if (!x)
+                        return -ENOMEM;
+                *x = v;
+                for (size_t i = n - 1; i > 0 && nodes[i - 1] > nodes[i]; i--) {
+                        unsigned t = nodes[i - 1];
+                        nodes[i - 1] = nodes[i];
+                        nodes[i] = t;
+                }
+        }
+        *ret = TAKE_PTR(nodes);
+        *n_ret = n;
+        return 0;
+}
+
+/* NUMANode=auto | N | N,M,... (a VM on several nodes: see plan-nodes.c) */
 static int parse_numa_node(const Assignment *a, void *data, size_t *n) {
         VmConfig *vm = data;
-        unsigned v;
-        if (streq(a->value, "auto"))
-                vm->numa_node = -1;
-        else if (safe_atou(a->value, &v) < 0 || v > 1023)
-                return bad_value(a, a->value, "must be auto or a node number such as 0");
-        else
-                vm->numa_node = (int) v;
+        _cleanup_(freep) unsigned *nodes = NULL;
+        size_t n_nodes = 0;
+
         vm->numa_where = a->where;
+        free(vm->numa_nodes);
+        vm->numa_nodes = NULL;
+        vm->n_numa_nodes = 0;
+        vm->numa_node = -1;
+        if (streq(a->value, "auto"))
+                return 0;
+        int r = parse_node_list(a->value, &nodes, &n_nodes);
+        if (r == -ENOMEM)
+                return r;
+        if (r < 0)
+                return bad_value(a, a->value, NUMA_NODE_REASON);
+        if (n_nodes == 1)
+                vm->numa_node = (int) nodes[0];
+        else {
+                vm->numa_nodes = TAKE_PTR(nodes);
+                vm->n_numa_nodes = n_nodes;
+        }
         return 0;
+}
+
+/* CPUOptions=: checked sub-options for --cpus; empty unsets. */
+static int parse_cpu_options(const Assignment *a, void *data, size_t *n) {
+        VmConfig *vm = data;
+        char why[256];
+        unsigned bits = 0;
+        if (*a->value && cpu_options_check(a->value, &bits, why, sizeof why) < 0)
+                return bad_value(a, a->value, why);
+        vm->max_phys_bits = bits;
+        return set_setting(&vm->cpu_options, a->where, a->value);
 }
 
 static int parse_cpu_affinity(const Assignment *a, void *data, size_t *n) {
@@ -362,6 +423,9 @@ const ConfigKey config_keys[] = {
         VM_LIST_KEY("Device", parse_device_matches, devices, n_devices),
         VM_SETTER("NUMANode", parse_numa_node),
         VM_SETTER("CPUAffinity", parse_cpu_affinity),
+        VM_SETTER("CPUOptions", parse_cpu_options),
+        VM_KEY("SharedMemory", parse_bool, shared_memory),
+        VM_KEY("PeerToPeer", parse_bool, peer_to_peer),
         VM_KEY("Kernel", parse_path, kernel, .file = true),
         VM_KEY("Firmware", parse_path, firmware, .file = true),
         VM_KEY("Initramfs", parse_path, initramfs, .file = true),

@@ -39,6 +39,8 @@ static void vm_done(VmConfig *vm) {
         free(vm->name);
         free(vm->devices);
         cpu_set_done(&vm->affinity);
+        free(vm->numa_nodes);
+        setting_done(&vm->cpu_options);
         setting_done(&vm->kernel);
         setting_done(&vm->firmware);
         setting_done(&vm->initramfs);

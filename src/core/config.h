@@ -87,11 +87,17 @@ typedef struct VmConfig {
         Location memory_where;
         DeviceMatch *devices;
         size_t n_devices;
-        int numa_node;             /* -1: auto */
+        int numa_node;             /* -1: auto, or NUMANode= lists several (numa_nodes) */
+        unsigned *numa_nodes;      /* NUMANode=N,M,...: two or more nodes, ascending */
+        size_t n_numa_nodes;
         Location numa_where;
         AffinityMode affinity_mode;
         CpuSet affinity;
         Location affinity_where;
+        Setting cpu_options;       /* CPUOptions=: more --cpus sub-options, checked */
+        unsigned max_phys_bits;    /* its max_phys_bits=, 0 when not given */
+        bool shared_memory;        /* SharedMemory=: memory zones shared=on */
+        bool peer_to_peer;         /* PeerToPeer=: NVIDIA GPUDirect clique for its NVIDIA devices */
         Setting kernel, firmware, initramfs, cmdline, cloud_init;
         DiskConfig *disks;
         size_t n_disks;

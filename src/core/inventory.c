@@ -60,6 +60,22 @@ static int parse_modalias(const char *m, PciDevice *d) {
         return 0;
 }
 
+int pci_parse_resources(const char *text, PciDevice *d) {
+        const char *p = text;
+        for (unsigned bar = 0; bar < PCI_STD_NUM_BARS; bar++) {
+                unsigned long long start, end, flags;
+                int n = 0;
+                if (sscanf(p, "%llx %llx %llx%n", &start, &end, &flags, &n) != 3)
+                        return -EINVAL;
+                p += n;
+                /* Unused BARs read 0 0 0; the upper half of a 64-bit BAR reads 0 too. */
+                if (end > start && (flags & IORESOURCE_MEM) && (flags & IORESOURCE_MEM_64))
+                        d->bar64[bar] = end - start + 1;
+        }
+        d->bars_known = true;
+        return 0;
+}
+
 static int load_device(int dir_fd, const char *name, InventoryFlags flags, PciDevice *d) {
         char buf[256];
         const char *link;
@@ -97,6 +113,12 @@ static int load_device(int dir_fd, const char *name, InventoryFlags flags, PciDe
 
         if (read_link_name(dfd, ATTR("iommu_group"), buf, sizeof buf, &link) >= 0)
                 (void) safe_atoi(link, &d->iommu_group);
+
+        /* 7 to 17 lines of 57 bytes (BARs, ROM, SR-IOV BARs, bridge windows): the BARs come first. */
+        char resources[PCI_STD_NUM_BARS * 64];
+        if (read_attr_at(dfd, ATTR("resource"), resources, sizeof resources) >= 0 &&
+            pci_parse_resources(resources, d) < 0)
+                memset(d->bar64, 0, sizeof d->bar64);
 
         if (!(flags & INVENTORY_DETAILS))
                 return 0;
@@ -155,6 +177,29 @@ static int cmp_node(const void *a, const void *b) {
         return x < y ? -1 : x > y;
 }
 
+/* "10 20 20": one distance per online node, in node order (drivers/base/node.c node_read_distance). */
+static int parse_distances(const char *s, NumaNode *n) {
+        for (const char *p = s;;) {
+                p += strspn(p, " \t\n");
+                if (!*p)
+                        return 0;
+                char *end;
+                errno = 0;
+                unsigned long v = strtoul(p, &end, 10);
+                if (end == p || errno != 0 || v > 255 || (*end && !strchr(" \t\n", *end))) {
+                        free(n->distances);   /* not the kernel's format: unknown */
+                        n->distances = NULL;
+                        n->n_distances = 0;
+                        return 0;
+                }
+                unsigned *x = ARRAY_APPEND(n->distances, n->n_distances);
+                if (!x)
+                        return -ENOMEM;
+                *x = (unsigned) v;
+                p = end;
+        }
+}
+
 static int load_node(const char *dir, unsigned id, NumaNode *n) {
         char path[PATH_MAX];
         _cleanup_(freep) char *s = NULL;
@@ -176,6 +221,15 @@ static int load_node(const char *dir, unsigned id, NumaNode *n) {
                 const char *m = strstr(s, "MemTotal:");
                 if (m)
                         (void) sscanf(m, "MemTotal: %" SCNu64, &n->memory_kib);
+        }
+
+        snprintf(path, sizeof path, "%s/node%u/distance", dir, id);
+        free(s);
+        s = NULL;
+        if (read_one_line_file(path, &s) >= 0) {
+                int r = parse_distances(s, n);
+                if (r < 0)
+                        return r;
         }
 
         snprintf(path, sizeof path, "%s/node%u/" GIGANTIC_DIR "/nr_hugepages", dir, id);
@@ -216,6 +270,13 @@ static int load_nodes(const char *root, Inventory *inv) {
                 if (inv->n_nodes > 0)
                         qsort(inv->nodes, inv->n_nodes, sizeof(NumaNode), cmp_node);
                 inv->has_nodes = inv->n_nodes > 0;
+                /* Distances are to the online nodes; with offline ones their order is unknown. */
+                for (size_t i = 0; i < inv->n_nodes; i++)
+                        if (inv->nodes[i].n_distances != inv->n_nodes) {
+                                free(inv->nodes[i].distances);
+                                inv->nodes[i].distances = NULL;
+                                inv->nodes[i].n_distances = 0;
+                        }
         }
         return r;
 }
@@ -289,6 +350,42 @@ static int load_interrupt_remapping(const char *root, Inventory *inv) {
         return 0;
 }
 
+/* A device's numa_node that names no node directory (firmware tables that disagree, an image's
+ * /sys) is no NUMA information: planning memory on a node that does not exist reserves nothing. */
+static void forget_stray_nodes(Inventory *inv) {
+        for (size_t i = 0; i < inv->n_devices; i++) {
+                PciDevice *d = &inv->devices[i];
+                if (d->numa_node >= 0 && !inventory_find_node(inv, (unsigned) d->numa_node)) {
+                        d->stray_numa_node = true;
+                        d->kernel_numa_node = d->numa_node;
+                        d->numa_node = NODE_NONE;
+                }
+        }
+}
+
+/* The host CPU's physical address width: the cap on the guest's (tests/grammar/README-mmio.md). */
+static int load_phys_bits(const char *root, Inventory *inv) {
+        _cleanup_(freep) char *path = path_under_root(root, "/proc/cpuinfo");
+        if (!path)
+                return -ENOMEM;
+        FILE *f = fopen(path, "re");
+        if (!f)
+                return 0;
+        /* The first CPU's block says it; a large host's whole file is hundreds of KiB. */
+        char line[256];
+        unsigned bits;
+        while (fgets(line, sizeof line, f)) {
+                const char *a = startswith(line, "address sizes");
+                if (a && (a = strchr(a, ':')) && sscanf(a + 1, " %u bits physical", &bits) == 1) {
+                        if (bits >= 32 && bits <= 64)
+                                inv->phys_bits = bits;
+                        break;
+                }
+        }
+        fclose(f);
+        return 0;
+}
+
 int inventory_load(const char *root, InventoryFlags flags, Inventory *ret) {
         Inventory inv = {};
         int r;
@@ -296,6 +393,10 @@ int inventory_load(const char *root, InventoryFlags flags, Inventory *ret) {
         r = load_devices(root, flags, &inv);
         if (r >= 0)
                 r = load_nodes(root, &inv);
+        if (r >= 0)
+                forget_stray_nodes(&inv);
+        if (r >= 0)
+                r = load_phys_bits(root, &inv);
         if (r >= 0)
                 r = load_iommus(root, &inv);
         /* virtio-iommu settles the question, and a host can have thousands of interrupts. */
@@ -322,8 +423,10 @@ void inventory_done(Inventory *inv) {
                 free(inv->devices[i].driver_override);
         }
         free(inv->devices);
-        for (size_t i = 0; i < inv->n_nodes; i++)
+        for (size_t i = 0; i < inv->n_nodes; i++) {
                 cpu_set_done(&inv->nodes[i].cpus);
+                free(inv->nodes[i].distances);
+        }
         free(inv->nodes);
         for (size_t i = 0; i < inv->n_iommus; i++) {
                 free(inv->iommus[i].name);
@@ -345,6 +448,13 @@ const NumaNode *inventory_find_node(const Inventory *inv, unsigned id) {
         if (inv->n_nodes == 0)
                 return NULL;
         return bsearch(&key, inv->nodes, inv->n_nodes, sizeof(NumaNode), cmp_node);
+}
+
+int inventory_node_distance(const Inventory *inv, unsigned from, unsigned to) {
+        const NumaNode *f = inventory_find_node(inv, from), *t = inventory_find_node(inv, to);
+        if (!f || !t || !f->distances)
+                return -1;
+        return (int) f->distances[t - inv->nodes];
 }
 
 bool inventory_has_virtio_iommu(const Inventory *inv) {

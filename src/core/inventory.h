@@ -12,20 +12,32 @@
  * has no NUMA information. Every real node id is >= 0. */
 #define NODE_NONE (-1)
 
+/* BARs 0 to 5 (include/uapi/linux/pci_regs.h PCI_STD_NUM_BARS). */
+#define PCI_STD_NUM_BARS 6
+/* include/linux/ioport.h: a memory resource, and one a 64-bit BAR decodes. */
+#define IORESOURCE_MEM 0x00000200UL
+#define IORESOURCE_MEM_64 0x00100000UL
+
 typedef struct PciDevice {
         PciAddress address;
         char name[PCI_ADDRESS_MAX];   /* "0000:41:00.0" */
         uint16_t vendor, device;
         uint32_t class;               /* 0x030200 */
         int numa_node;                /* NODE_NONE: the kernel does not know */
+        bool stray_numa_node;         /* sysfs named a node that has no node directory: numa_node
+                                       * is NODE_NONE, and kernel_numa_node what sysfs said */
+        int kernel_numa_node;
         int iommu_group;              /* -1: no IOMMU group (no IOMMU, or not translated) */
         char *driver;                 /* bound driver, or NULL */
         char *driver_override;        /* or NULL */
         bool bridge;                  /* bridges never join a claim */
+        bool bars_known;              /* the sysfs resource file was read */
+        uint64_t bar64[PCI_STD_NUM_BARS]; /* size of each 64-bit memory BAR, by BAR number; 0: none */
 } PciDevice;
 
 /* virtio-iommu (virtio 1.x device 23, PCI 1af4:1057): the IOMMU of cloud VMs that have one. */
 #define PCI_VENDOR_ID_REDHAT_QUMRANET 0x1af4
+#define PCI_VENDOR_ID_NVIDIA 0x10de
 #define PCI_DEVICE_ID_VIRTIO_IOMMU 0x1057
 
 static inline bool pci_device_is_virtio_iommu(const PciDevice *d) {
@@ -37,6 +49,9 @@ typedef struct NumaNode {
         CpuSet cpus;
         uint64_t memory_kib;          /* MemTotal of the node */
         uint64_t pages_nr, pages_free; /* 1 GiB pool */
+        unsigned *distances;          /* nodeN/distance: to each node of the inventory, in its
+                                       * order; NULL when unknown or not one per node */
+        size_t n_distances;
 } NumaNode;
 
 typedef struct Iommu {
@@ -56,6 +71,7 @@ typedef struct Inventory {
         bool gigantic_pages;          /* the kernel offers 1 GiB pages */
         bool irq_info;                /* /sys/kernel/irq was readable */
         bool interrupt_remapping;     /* some interrupt goes through a remapping chip ("IR-...") */
+        unsigned phys_bits;           /* /proc/cpuinfo "address sizes: N bits physical"; 0: unknown */
 } Inventory;
 
 typedef enum InventoryFlags {
@@ -66,10 +82,15 @@ typedef enum InventoryFlags {
 } InventoryFlags;
 
 int inventory_load(const char *root, InventoryFlags flags, Inventory *ret);
+/* The lines of a sysfs resource file ("start end flags" in hex, drivers/pci/pci-sysfs.c
+ * resource_show()) into d's 64-bit memory BAR sizes. */
+int pci_parse_resources(const char *text, PciDevice *d);
 void inventory_done(Inventory *inv);
 
 const PciDevice *inventory_find_device(const Inventory *inv, PciAddress a);
 const NumaNode *inventory_find_node(const Inventory *inv, unsigned id);
+/* The kernel's distance from node FROM to node TO (10 for itself), -1 when unknown. */
+int inventory_node_distance(const Inventory *inv, unsigned from, unsigned to);
 /* An IOMMU that cannot remap interrupts is present (virtio-iommu never can). */
 bool inventory_needs_unsafe_interrupts(const Inventory *inv);
 bool inventory_has_virtio_iommu(const Inventory *inv);

@@ -12,11 +12,11 @@ static void release_vm(Planner *p, size_t vm) {
         p->plan->vms[vm].n_devices = 0;
 }
 
-static const char *owner_name(const Planner *p, int owner) {
+const char *plan_owner_name(const Planner *p, int owner) {
         return owner >= 0 ? p->config->vms[owner].name : "[Host] Passthrough=";
 }
 
-static bool match_id(const PciDevice *d, const DeviceMatch *m) {
+bool plan_match_id(const PciDevice *d, const DeviceMatch *m) {
         return !m->by_address && d->vendor == m->vendor && d->device == m->device;
 }
 
@@ -32,6 +32,34 @@ static int add_vm_device(VmPlan *vp, size_t device) {
         return 0;
 }
 
+/* Whether O goes to whoever takes D: another endpoint of D's IOMMU group, or, under
+ * virtio-iommu where groups form only when a driver probes, another function of D's slot
+ * (see claim_slot_functions()). */
+static bool follows(const PciDevice *o, const PciDevice *d) {
+        if (o == d || o->bridge)
+                return false;
+        if (d->iommu_group >= 0)
+                return o->iommu_group == d->iommu_group;
+        return o->iommu_group < 0 && o->address.domain == d->address.domain && o->address.bus == d->address.bus &&
+               o->address.slot == d->address.slot;
+}
+
+/* The first device that would go along with D but belongs to another VM than VM, or -1. A
+ * device is free for a VM only when its whole group is: taking one whose sibling another VM
+ * holds would cost both VMs their units. */
+static int group_taken_by_other(const Planner *p, size_t d, int vm) {
+        const PciDevice *dev = &p->inv->devices[d];
+        for (size_t o = 0; o < p->inv->n_devices; o++)
+                if (p->slots[o].owner >= 0 && p->slots[o].owner != vm && follows(&p->inv->devices[o], dev))
+                        return (int) o;
+        return -1;
+}
+
+/* Free for VM: nobody's (or only [Host] Passthrough='s, which a VM overrides), and so is its group. */
+bool plan_device_free_for(const Planner *p, size_t d, int vm) {
+        return p->slots[d].owner < 0 && !p->inv->devices[d].bridge && group_taken_by_other(p, d, vm) < 0;
+}
+
 static void claim(Planner *p, size_t device, int owner, ClaimReason reason, Location where) {
         p->slots[device] = (Slot) { .owner = owner, .reason = reason, .where = where };
 }
@@ -45,7 +73,7 @@ static void claim_passthrough(Planner *p) {
                 size_t found = 0;
                 for (size_t d = 0; d < p->inv->n_devices; d++) {
                         const PciDevice *dev = &p->inv->devices[d];
-                        if (m->by_address ? pci_address_compare(dev->address, m->address) != 0 : !match_id(dev, m))
+                        if (m->by_address ? pci_address_compare(dev->address, m->address) != 0 : !plan_match_id(dev, m))
                                 continue;
                         found++;
                         if (dev->bridge) {
@@ -87,221 +115,28 @@ static void claim_addresses(Planner *p, size_t vm) {
                 }
                 if (p->slots[d].owner >= 0) {
                         VM_ERROR(p, vm, m->where, a, "Device=%s is already given to [VM %s] (%s:%u); a device "
-                                 "goes to one VM only", a, owner_name(p, p->slots[d].owner),
+                                 "goes to one VM only", a, plan_owner_name(p, p->slots[d].owner),
                                  p->slots[d].where.file, p->slots[d].where.line);
+                        continue;
+                }
+                int o = group_taken_by_other(p, d, (int) vm);
+                if (o >= 0) {
+                        const Slot *os = &p->slots[o];
+                        const char *other = p->inv->devices[o].name, *who = plan_owner_name(p, os->owner);
+                        if (dev->iommu_group >= 0)
+                                VM_ERROR(p, vm, m->where, a, "Device=%s shares IOMMU group %d with %s, which "
+                                         "belongs to [VM %s] (%s:%u); a group goes to one VM: give both to the "
+                                         "same VM", a, dev->iommu_group, other, who, os->where.file, os->where.line);
+                        else
+                                VM_ERROR(p, vm, m->where, a, "Device=%s and %s are functions of one device, which "
+                                         "goes to one VM; %s belongs to [VM %s] (%s:%u): give both to the same VM",
+                                         a, other, other, who, os->where.file, os->where.line);
                         continue;
                 }
                 claim(p, d, (int) vm, CLAIM_VM, m->where);
                 if (add_vm_device(&p->plan->vms[vm], d) < 0)
                         p->plan->diagnostics.oom = true;
         }
-}
-
-/* Free devices of one id, the VM's node first, then by address (devices are sorted). */
-static size_t count_free(const Planner *p, const DeviceMatch *m, int node, bool only_node) {
-        size_t n = 0;
-        for (size_t d = 0; d < p->inv->n_devices; d++) {
-                const PciDevice *dev = &p->inv->devices[d];
-                if (!match_id(dev, m) || dev->bridge || p->slots[d].owner >= 0)
-                        continue;
-                if (only_node && dev->numa_node != node)
-                        continue;
-                n++;
-        }
-        return n;
-}
-
-/* NUMANode= decides: check that the node exists, and warn of devices elsewhere. */
-static void use_configured_node(Planner *p, size_t vm) {
-        const VmConfig *c = &p->config->vms[vm];
-        VmPlan *vp = &p->plan->vms[vm];
-
-        vp->numa_node = c->numa_node;
-        if (p->inv->has_nodes && !inventory_find_node(p->inv, c->numa_node)) {
-                char nodes[128] = "";
-                for (size_t i = 0; i < p->inv->n_nodes; i++)
-                        snprintf(nodes + strlen(nodes), sizeof nodes - strlen(nodes), "%s%u", i ? ", " : "",
-                                 p->inv->nodes[i].id);
-                VM_ERROR(p, vm, c->numa_where, NULL,
-                         "NUMANode=%d: this machine has no node %d (it has %s); use auto or an existing node",
-                         c->numa_node, c->numa_node, nodes);
-        }
-        for (size_t i = 0; i < vp->n_devices; i++) {
-                const PciDevice *dev = &p->inv->devices[vp->devices[i]];
-                if (dev->numa_node >= 0 && dev->numa_node != c->numa_node)
-                        diag_add(&p->plan->diagnostics, DIAG_WARNING, c->numa_where, c->name, dev->name,
-                                 "%s is on NUMA node %d, but NUMANode=%d puts the VM's memory and vCPUs "
-                                 "on node %d; its DMA crosses nodes", dev->name, dev->numa_node,
-                                 c->numa_node, c->numa_node);
-        }
-}
-
-/* The node of the devices the VM took by address, NODE_NONE when none knows its node. Devices
- * on two nodes are the VM's error; the first node stands. */
-static int node_of_named_devices(Planner *p, size_t vm) {
-        const VmConfig *c = &p->config->vms[vm];
-        const VmPlan *vp = &p->plan->vms[vm];
-        int node = NODE_NONE;
-
-        for (size_t i = 0; i < vp->n_devices; i++) {
-                const PciDevice *dev = &p->inv->devices[vp->devices[i]];
-                if (dev->numa_node < 0)
-                        continue;
-                if (node >= 0 && node != dev->numa_node) {
-                        VM_ERROR(p, vm, c->where, NULL,
-                                 "[VM %s] has devices on NUMA nodes %d and %d; set NUMANode= to the node its "
-                                 "memory and vCPUs should use", c->name, node, dev->numa_node);
-                        return node;
-                }
-                node = dev->numa_node;
-        }
-        return node;
-}
-
-static bool has_id_match(const VmConfig *c) {
-        for (size_t i = 0; i < c->n_devices; i++)
-                if (!c->devices[i].by_address)
-                        return true;
-        return false;
-}
-
-/* Whether NODE alone has free devices for all of the VM's id matches. */
-static bool node_has_all_ids(const Planner *p, const VmConfig *c, int node) {
-        for (size_t i = 0; i < c->n_devices; i++) {
-                const DeviceMatch *m = &c->devices[i];
-                if (m->by_address)
-                        continue;
-                /* Several Device= lines may name the same id: they add up. */
-                size_t want = 0;
-                for (size_t j = 0; j < c->n_devices; j++)
-                        if (!c->devices[j].by_address && c->devices[j].vendor == m->vendor &&
-                            c->devices[j].device == m->device)
-                                want += c->devices[j].count;
-                if (count_free(p, m, node, true) < want)
-                        return false;
-        }
-        return true;
-}
-
-static void choose_node(Planner *p, size_t vm) {
-        const VmConfig *c = &p->config->vms[vm];
-        VmPlan *vp = &p->plan->vms[vm];
-
-        if (c->numa_node >= 0) {
-                use_configured_node(p, vm);
-                return;
-        }
-        /* Devices named by address decide. */
-        int node = node_of_named_devices(p, vm);
-        if (node >= 0) {
-                vp->numa_node = node;
-                return;
-        }
-        if (!has_id_match(c)) {
-                vp->numa_node = plan_first_node(p->inv);
-                return;
-        }
-        /* Id matches only: the first node that can satisfy all of them by itself. */
-        for (size_t n = 0; n < p->inv->n_nodes; n++)
-                if (node_has_all_ids(p, c, (int) p->inv->nodes[n].id)) {
-                        vp->numa_node = (int) p->inv->nodes[n].id;
-                        return;
-                }
-        vp->numa_node = NODE_UNDECIDED;   /* decided after taking devices, see take_ids() */
-}
-
-/* Takes free devices of one id match for the VM: on its node first, then elsewhere, each by
- * address. Returns how many it got. */
-static size_t take_id(Planner *p, size_t vm, const DeviceMatch *m, bool undecided) {
-        const VmConfig *c = &p->config->vms[vm];
-        VmPlan *vp = &p->plan->vms[vm];
-        char what[40];
-        size_t got = 0;
-
-        device_match_format(m, what, sizeof what);
-        for (int pass = 0; pass < 2 && got < m->count; pass++)
-                for (size_t d = 0; d < p->inv->n_devices && got < m->count; d++) {
-                        const PciDevice *dev = &p->inv->devices[d];
-                        if (!match_id(dev, m) || dev->bridge || p->slots[d].owner >= 0)
-                                continue;
-                        bool local = !undecided && dev->numa_node == vp->numa_node;
-                        if ((pass == 0) != local)
-                                continue;
-                        claim(p, d, (int) vm, CLAIM_VM, m->where);
-                        if (add_vm_device(vp, d) < 0)
-                                p->plan->diagnostics.oom = true;
-                        got++;
-                        if (pass == 1 && !undecided && dev->numa_node >= 0 && vp->numa_node >= 0)
-                                diag_add(&p->plan->diagnostics, DIAG_WARNING, m->where, c->name, dev->name,
-                                         "Device=%s: node %d has too few free, took %s from node %d; its "
-                                         "DMA crosses nodes", what, vp->numa_node, dev->name, dev->numa_node);
-                }
-        return got;
-}
-
-/* An id match got fewer devices than it wants: say how many this machine has and who holds them. */
-static void report_shortage(Planner *p, size_t vm, const DeviceMatch *m, size_t got) {
-        char what[40];
-        size_t total = 0, used = 0;
-
-        device_match_format(m, what, sizeof what);
-        for (size_t d = 0; d < p->inv->n_devices; d++)
-                if (match_id(&p->inv->devices[d], m)) {
-                        total++;
-                        used += p->slots[d].owner >= 0 && p->slots[d].owner != (int) vm;
-                }
-        if (total == 0)
-                /* Another machine type, or the device is gone: say so, not "0 free". */
-                VM_ERROR(p, vm, m->where, NULL,
-                         "Device=%s: nothing on this machine matches %04x:%04x (%zu wanted); see "
-                         "'nestvirt devices' for what it has, and fix or remove the line",
-                         what, m->vendor, m->device, (size_t) m->count);
-        else
-                VM_ERROR(p, vm, m->where, NULL,
-                         "Device=%s: %zu wanted, %zu free (this machine has %zu, %zu given to other "
-                         "VMs); lower the count or free devices in other VMs",
-                         what, (size_t) m->count, got + (total - used - got), total, used);
-}
-
-/* No single node had all of the VM's devices: they decide, unless they span nodes. */
-static void settle_undecided_node(Planner *p, size_t vm) {
-        const VmConfig *c = &p->config->vms[vm];
-        VmPlan *vp = &p->plan->vms[vm];
-        int node = NODE_NONE;
-
-        for (size_t i = 0; i < vp->n_devices; i++) {
-                int n = p->inv->devices[vp->devices[i]].numa_node;
-                if (n < 0)
-                        continue;
-                if (node >= 0 && n != node) {
-                        VM_ERROR(p, vm, c->where, NULL,
-                                 "[VM %s]: no single NUMA node has all its devices free, they span nodes %d and %d; "
-                                 "set NUMANode= to the node its memory and vCPUs should use", c->name, node, n);
-                        break;
-                }
-                node = n;
-        }
-        vp->numa_node = node >= 0 ? node : plan_first_node(p->inv);
-}
-
-static void take_ids(Planner *p, size_t vm) {
-        const VmConfig *c = &p->config->vms[vm];
-        VmPlan *vp = &p->plan->vms[vm];
-        bool undecided = vp->numa_node == NODE_UNDECIDED;
-
-        for (size_t i = 0; i < c->n_devices; i++) {
-                const DeviceMatch *m = &c->devices[i];
-                if (m->by_address)
-                        continue;
-                size_t got = take_id(p, vm, m, undecided);
-                if (got < m->count)
-                        report_shortage(p, vm, m, got);
-        }
-
-        if (undecided && !vp->valid)
-                vp->numa_node = NODE_NONE;   /* never chosen; not the internal "undecided" */
-        else if (undecided)
-                settle_undecided_node(p, vm);
 }
 
 static bool same_slot(const PciDevice *a, const PciDevice *b) {
@@ -347,7 +182,7 @@ static void claim_slot_functions(Planner *p, size_t d) {
                         VM_ERROR(p, (size_t) s->owner, s->where, dev->name,
                                  "%s and %s are functions of one device, which goes to one VM; %s belongs "
                                  "to [VM %s]: give both to the same VM", dev->name, other->name, other->name,
-                                 owner_name(p, os->owner));
+                                 plan_owner_name(p, os->owner));
                         continue;
                 }
                 if (os->owner < 0)
@@ -380,7 +215,7 @@ static void claim_group(Planner *p, size_t d, const size_t *by_group, size_t n) 
                         VM_ERROR(p, (size_t) s->owner, s->where, dev->name,
                                  "%s shares IOMMU group %d with %s, which belongs to [VM %s]; a group goes "
                                  "to one VM: give both to the same VM", dev->name, dev->iommu_group,
-                                 other->name, owner_name(p, os->owner));
+                                 other->name, plan_owner_name(p, os->owner));
                         continue;
                 }
                 if (os->owner >= 0)
@@ -415,6 +250,12 @@ static void claim_siblings(Planner *p) {
         }
 }
 
+void plan_take_device(Planner *p, size_t vm, size_t d, Location where) {
+        claim(p, d, (int) vm, CLAIM_VM, where);
+        if (add_vm_device(&p->plan->vms[vm], d) < 0)
+                p->plan->diagnostics.oom = true;
+}
+
 void plan_assign_devices(Planner *p) {
         VmPlan *vms = p->plan->vms;
 
@@ -428,8 +269,7 @@ void plan_assign_devices(Planner *p) {
                 }
         for (size_t v = 0; v < p->plan->n_vms; v++)
                 if (vms[v].valid) {
-                        choose_node(p, v);
-                        take_ids(p, v);
+                        plan_take_id_matches(p, v);
                         if (!vms[v].valid)
                                 release_vm(p, v);
                 }

@@ -54,10 +54,15 @@ static NodeCount *pages_needed(Plan *plan) {
                 const VmPlan *vp = &plan->vms[v];
                 if (!vp->valid)
                         continue;
-                unsigned node = vp->numa_node >= 0 ? (unsigned) vp->numa_node : plan->pages[0].node;
-                for (size_t i = 0; i < plan->n_pages; i++)
-                        if (need[i].node == node)
-                                need[i].count += vp->config->memory_gib;
+                for (size_t z = 0; z < MAX(vp->n_nodes, (size_t) 1); z++) {
+                        /* One zone per node of a VM on several nodes (Hugepages=auto counts each there). */
+                        unsigned node = vm_plan_spans_nodes(vp) ? vp->nodes[z].node
+                                        : vp->numa_node >= 0 ? (unsigned) vp->numa_node : plan->pages[0].node;
+                        uint64_t gib = vm_plan_spans_nodes(vp) ? vp->nodes[z].memory_gib : vp->config->memory_gib;
+                        for (size_t i = 0; i < plan->n_pages; i++)
+                                if (need[i].node == node)
+                                        need[i].count += gib;
+                }
                 plan->pages_needed_total += vp->config->memory_gib;
         }
         return need;
@@ -128,10 +133,19 @@ static void check_gigantic_pages(Planner *p) {
 /* "a 4G, b 8G": the valid VMs on NODE, for a message. */
 static void format_vms_on_node(const Plan *plan, unsigned node, char *buf, size_t size) {
         *buf = 0;
-        for (size_t v = 0; v < plan->n_vms; v++)
-                if (plan->vms[v].valid && plan->vms[v].numa_node == (int) node)
+        for (size_t v = 0; v < plan->n_vms; v++) {
+                const VmPlan *vp = &plan->vms[v];
+                if (!vp->valid)
+                        continue;
+                if (!vm_plan_spans_nodes(vp) && vp->numa_node == (int) node)
                         snprintf(buf + strlen(buf), size - strlen(buf), "%s%s %" PRIu64 "G", *buf ? ", " : "",
-                                 plan->vms[v].config->name, plan->vms[v].config->memory_gib);
+                                 vp->config->name, vp->config->memory_gib);
+                for (size_t i = 0; i < vp->n_nodes; i++)
+                        if (vp->nodes[i].node == node)
+                                snprintf(buf + strlen(buf), size - strlen(buf), "%s%s %" PRIu64 "G of %" PRIu64 "G",
+                                         *buf ? ", " : "", vp->config->name, vp->nodes[i].memory_gib,
+                                         vp->config->memory_gib);
+        }
 }
 
 /* Each node's pages must fit in its memory, with some left for the host. */

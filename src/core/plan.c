@@ -4,6 +4,8 @@
 #include "net-plan.h"
 #include "plan-devices.h"
 #include "plan-host.h"
+#include "plan-mmio.h"
+#include "plan-nodes.h"
 #include "plan.h"
 #include "util.h"
 
@@ -82,6 +84,36 @@ static void assign_nodes_only(Planner *p) {
                          "no PCI devices visible (no /sys under the root?): device assignment not checked");
 }
 
+/* A device the kernel puts on a node that does not exist is planned as one without NUMA
+ * information (see the inventory); say so where it is used. */
+static void warn_stray_nodes(Planner *p) {
+        for (size_t d = 0; d < p->inv->n_devices; d++) {
+                const PciDevice *dev = &p->inv->devices[d];
+                const Slot *s = &p->slots[d];
+                if (!dev->stray_numa_node || s->owner == UNCLAIMED)
+                        continue;
+                diag_add(&p->plan->diagnostics, DIAG_WARNING, s->where, s->owner >= 0 ? p->config->vms[s->owner].name : NULL,
+                         dev->name, "%s: sysfs says NUMA node %d, but /sys/devices/system/node/node%d does not exist; "
+                         "planned as a device without NUMA information (set NUMANode= to choose the node)",
+                         dev->name, dev->kernel_numa_node, dev->kernel_numa_node);
+        }
+}
+
+/* PeerToPeer= speaks NVIDIA's GPUDirect capability only; other devices get nothing from it. */
+static void check_peer_to_peer(Planner *p, size_t vm) {
+        const VmConfig *c = &p->config->vms[vm];
+        const VmPlan *vp = &p->plan->vms[vm];
+        if (!c->peer_to_peer)
+                return;
+        for (size_t i = 0; i < vp->n_devices; i++) {
+                const PciDevice *dev = &p->inv->devices[vp->devices[i]];
+                if (dev->vendor != PCI_VENDOR_ID_NVIDIA)
+                        diag_add(&p->plan->diagnostics, DIAG_WARNING, c->where, c->name, dev->name,
+                                 "PeerToPeer=yes: %s is not an NVIDIA device (vendor %04x), so it is not told "
+                                 "about peer-to-peer (x_nv_gpudirect_clique is NVIDIA's)", dev->name, dev->vendor);
+        }
+}
+
 /* A VM that failed gives its devices back: nothing binds what nothing will use. */
 static void release_invalid_vms(Planner *p) {
         for (size_t d = 0; d < p->inv->n_devices; d++)
@@ -120,9 +152,17 @@ static int plan_steps(Planner *p) {
                 plan_assign_devices(p);
         else
                 assign_nodes_only(p);
-        for (size_t v = 0; v < p->plan->n_vms; v++)
+        warn_stray_nodes(p);
+        for (size_t v = 0; v < p->plan->n_vms; v++) {
                 if (p->plan->vms[v].valid)
+                        plan_vm_nodes(p, v);
+                if (p->plan->vms[v].valid && !vm_plan_spans_nodes(&p->plan->vms[v]))
                         plan_affinity(p, v);
+                if (p->plan->vms[v].valid)
+                        check_peer_to_peer(p, v);
+                if (p->plan->vms[v].valid)
+                        plan_mmio(p, v);
+        }
         plan_networks(p);
         release_invalid_vms(p);
         plan_pages(p);
@@ -151,6 +191,10 @@ void plan_done(Plan *p) {
         for (size_t v = 0; v < p->n_vms; v++) {
                 cpu_set_done(&p->vms[v].cpus);
                 free(p->vms[v].devices);
+                for (size_t n = 0; n < p->vms[v].n_nodes; n++)
+                        cpu_set_done(&p->vms[v].nodes[n].host_cpus);
+                free(p->vms[v].nodes);
+                free(p->vms[v].segments);
         }
         free(p->vms);
         free(p->pages);

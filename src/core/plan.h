@@ -29,16 +29,33 @@ typedef struct VmNetwork {
         uint32_t host, guest;         /* IPv4 addresses, host byte order */
         unsigned prefix;
 } VmNetwork;
+/* One host node of a VM that spans several (DESIGN.md "VMs on several nodes"): guest NUMA
+ * node, memory zone and PCI segment I are the VM's nodes[I]. */
+typedef struct VmNode {
+        unsigned node;       /* host NUMA node */
+        uint64_t memory_gib;
+        unsigned cpus;       /* vCPUs */
+        unsigned first_cpu;  /* its first vCPU */
+        CpuSet host_cpus;    /* where its vCPUs run; empty: unpinned */
+        uint64_t mmio64_weight; /* --pci-segment mmio64_aperture_weight=; 0: Cloud Hypervisor's 1 */
+} VmNode;
 
 typedef struct VmPlan {
         const VmConfig *config;
         bool valid;          /* no errors: the generator writes its unit */
-        int numa_node;       /* NODE_NONE when the host has no NUMA information */
-        CpuSet cpus;         /* empty: no affinity */
+        int numa_node;       /* NODE_NONE when the host has no NUMA information; the first of nodes[] */
+        CpuSet cpus;         /* empty: no affinity (one node; see nodes[] for several) */
         size_t *devices;     /* devices handed to the VM (not siblings), in --device order */
         size_t n_devices;
         VmNetwork net;
+        VmNode *nodes;       /* a VM on several nodes, ascending; NULL on one node */
+        size_t n_nodes;
+        unsigned *segments;  /* with nodes: each device's PCI segment, parallel to devices */
 } VmPlan;
+
+static inline bool vm_plan_spans_nodes(const VmPlan *vp) {
+        return vp->n_nodes > 1;
+}
 
 typedef struct Plan {
         const Config *config;

@@ -5,6 +5,60 @@
 #include "verb-plan.h"
 #include "vm-unit.h"
 
+/* A VM on several nodes: what each node holds (guest node and PCI segment I are nodes[I]). */
+static void print_vm_nodes(const Inventory *inv, const VmPlan *vp) {
+        for (size_t n = 0; n < vp->n_nodes; n++) {
+                const VmNode *node = &vp->nodes[n];
+                _cleanup_(freep) char *cpus = cpu_set_format(&node->host_cpus);
+                printf("    node %u (guest node %zu, PCI segment %zu): %" PRIu64 "G, vCPUs %u-%u on CPUs %s",
+                       node->node, n, n, node->memory_gib, node->first_cpu, node->first_cpu + node->cpus - 1,
+                       isempty(cpus) ? "any" : cpus);
+                if (node->mmio64_weight > 1)
+                        printf(", 64-bit MMIO weight %" PRIu64, node->mmio64_weight);
+                printf("\n");
+                for (size_t i = 0; i < vp->n_devices; i++)
+                        if (vp->segments[i] == n)
+                                printf("      --device %s\n", inv->devices[vp->devices[i]].name);
+        }
+}
+
+/* "nodes": one object per node of the VM; one for a VM on one node. */
+static void json_vm_nodes(JsonWriter *w, const Inventory *inv, const VmPlan *vp) {
+        json_key(w, "nodes");
+        json_begin_array(w);
+        for (size_t n = 0; n < MAX(vp->n_nodes, (size_t) 1); n++) {
+                bool spans = vm_plan_spans_nodes(vp);
+                _cleanup_(freep) char *cpus = cpu_set_format(spans ? &vp->nodes[n].host_cpus : &vp->cpus);
+                unsigned first = spans ? vp->nodes[n].first_cpu : 0;
+                unsigned count = spans ? vp->nodes[n].cpus : vp->config->cpus;
+                json_begin_object(w);
+                json_key(w, "node");
+                json_int(w, spans ? (int) vp->nodes[n].node : vp->numa_node);
+                json_key(w, "guest_node");
+                json_uint(w, n);
+                json_key(w, "pci_segment");
+                json_uint(w, n);
+                json_key(w, "memory_gib");
+                json_uint(w, spans ? vp->nodes[n].memory_gib : vp->config->memory_gib);
+                json_key(w, "vcpus");
+                json_uint(w, count);
+                json_key(w, "first_vcpu");
+                json_uint(w, first);
+                json_key(w, "cpus");
+                json_string(w, cpus);
+                json_key(w, "mmio64_weight");
+                json_uint(w, spans && vp->nodes[n].mmio64_weight > 1 ? vp->nodes[n].mmio64_weight : 1);
+                json_key(w, "devices");
+                json_begin_array(w);
+                for (size_t i = 0; i < vp->n_devices; i++)
+                        if (!spans || vp->segments[i] == n)
+                                json_string(w, inv->devices[vp->devices[i]].name);
+                json_end_array(w);
+                json_end_object(w);
+        }
+        json_end_array(w);
+}
+
 static void print_plan(const Context *ctx) {
         const Plan *p = &ctx->plan;
         const Inventory *inv = &ctx->inventory;
@@ -46,12 +100,20 @@ static void print_plan(const Context *ctx) {
         for (size_t v = 0; v < p->n_vms; v++) {
                 const VmPlan *vp = &p->vms[v];
                 _cleanup_(freep) char *cpus = cpu_set_format(&vp->cpus);
-                printf("  %s: %s, %u vCPUs, %" PRIu64 "G on node %d, CPUs %s, %zu device%s, autostart %s\n",
+                char where[64];
+                if (vm_plan_spans_nodes(vp))
+                        snprintf(where, sizeof where, "%zu nodes, CPUs per node", vp->n_nodes);
+                else
+                        snprintf(where, sizeof where, "node %d, CPUs %s", vp->numa_node, isempty(cpus) ? "any" : cpus);
+                printf("  %s: %s, %u vCPUs, %" PRIu64 "G on %s, %zu device%s, autostart %s\n",
                        vp->config->name, vp->valid ? "ok" : "NOT STARTABLE (errors below)", vp->config->cpus,
-                       vp->config->memory_gib, vp->numa_node, isempty(cpus) ? "any" : cpus, vp->n_devices,
-                       vp->n_devices == 1 ? "" : "s", vp->config->autostart ? "yes" : "no");
-                for (size_t i = 0; i < vp->n_devices; i++)
-                        printf("    --device %s\n", inv->devices[vp->devices[i]].name);
+                       vp->config->memory_gib, where, vp->n_devices, vp->n_devices == 1 ? "" : "s",
+                       vp->config->autostart ? "yes" : "no");
+                if (vm_plan_spans_nodes(vp))
+                        print_vm_nodes(inv, vp);
+                else
+                        for (size_t i = 0; i < vp->n_devices; i++)
+                                printf("    --device %s\n", inv->devices[vp->devices[i]].name);
         }
 
         printf("\nUnits:\n");
@@ -114,6 +176,7 @@ static void json_vms(JsonWriter *w, const Context *ctx) {
                 for (size_t i = 0; i < vp->n_devices; i++)
                         json_string(w, ctx->inventory.devices[vp->devices[i]].name);
                 json_end_array(w);
+                json_vm_nodes(w, &ctx->inventory, vp);
                 json_field_bool(w, "autostart", vp->config->autostart);
                 json_end_object(w);
         }

@@ -87,27 +87,124 @@ static int append_affinity(StringBuffer *b, const VmPlan *vp) {
         return 0;
 }
 
-static int append_cpus(Command *cmd) {
-        sb_appendf(&cmd->value, "boot=%u", cmd->c->cpus);
-        if (cpu_set_count(&cmd->vp->cpus) > 0) {
-                int r = append_affinity(&cmd->value, cmd->vp);
-                if (r < 0)
-                        return r;
+/* "4" or "4-7": vCPUs FIRST to FIRST + N - 1 (Cloud Hypervisor's integer lists take ranges). */
+static void append_vcpu_range(StringBuffer *b, unsigned first, unsigned n) {
+        if (n == 1)
+                sb_appendf(b, "%u", first);
+        else
+                sb_appendf(b, "%u-%u", first, first + n - 1);
+}
+
+/* On several nodes: each node's vCPUs on that node's CPUs. */
+static int append_node_affinity(StringBuffer *b, const VmPlan *vp) {
+        if (cpu_set_count(&vp->nodes[0].host_cpus) == 0)
+                return 0;   /* CPUAffinity=none (or no NUMA information): all or none are pinned */
+        sb_append(b, ",affinity=[");
+        for (size_t n = 0; n < vp->n_nodes; n++) {
+                _cleanup_(freep) char *cpus = cpu_set_format(&vp->nodes[n].host_cpus);
+                if (!cpus)
+                        return -ENOMEM;
+                for (unsigned i = 0; i < vp->nodes[n].cpus; i++)
+                        sb_appendf(b, "%s%u@[%s]", n + i ? "," : "", vp->nodes[n].first_cpu + i, cpus);
         }
+        sb_append_char(b, ']');
+        return 0;
+}
+
+static int append_cpus(Command *cmd) {
+        int r = 0;
+        sb_appendf(&cmd->value, "boot=%u", cmd->c->cpus);
+        if (vm_plan_spans_nodes(cmd->vp))
+                r = append_node_affinity(&cmd->value, cmd->vp);
+        else if (cpu_set_count(&cmd->vp->cpus) > 0)
+                r = append_affinity(&cmd->value, cmd->vp);
+        if (r < 0)
+                return r;
+        /* CPUOptions=, checked when read; boot= and affinity= stay nestvirt's. */
+        if (cmd->c->cpu_options.value)
+                sb_appendf(&cmd->value, ",%s", cmd->c->cpu_options.value);
         return push_option(cmd, "--cpus");
 }
 
-/* All guest memory comes from one hugepage-backed zone (--memory-zone) on the VM's node. */
+/* All guest memory comes from hugepage-backed zones (--memory-zone): one on the VM's node, or one
+ * per node of a VM on several. */
 static int append_memory(Command *cmd) {
         sb_append(&cmd->value, "size=0");
         return push_option(cmd, "--memory");
 }
 
 static int append_memory_zone(Command *cmd) {
-        sb_appendf(&cmd->value, "id=mem0,size=%" PRIu64 "G,hugepages=on,hugepage_size=1G", cmd->c->memory_gib);
-        if (cmd->vp->numa_node >= 0)
-                sb_appendf(&cmd->value, ",host_numa_node=%d", cmd->vp->numa_node);
-        return push_option(cmd, "--memory-zone");
+        const VmPlan *vp = cmd->vp;
+        for (size_t i = 0; i < MAX(vp->n_nodes, (size_t) 1); i++) {
+                bool spans = vm_plan_spans_nodes(vp);
+                sb_appendf(&cmd->value, "id=mem%zu,size=%" PRIu64 "G,hugepages=on,hugepage_size=1G", i,
+                           spans ? vp->nodes[i].memory_gib : cmd->c->memory_gib);
+                if (spans)
+                        sb_appendf(&cmd->value, ",host_numa_node=%u", vp->nodes[i].node);
+                else if (vp->numa_node >= 0)
+                        sb_appendf(&cmd->value, ",host_numa_node=%d", vp->numa_node);
+                if (cmd->c->shared_memory)
+                        sb_append(&cmd->value, ",shared=on");
+                int r = push_option(cmd, "--memory-zone");
+                if (r < 0)
+                        return r;
+        }
+        return 0;
+}
+
+/* distances=[0@10,1@20]: the host's, between the guest nodes' host nodes; none when unknown. */
+static void append_distances(Command *cmd, size_t from) {
+        const VmPlan *vp = cmd->vp;
+        const Inventory *inv = cmd->plan->inventory;
+        for (size_t to = 0; to < vp->n_nodes; to++)
+                if (inventory_node_distance(inv, vp->nodes[from].node, vp->nodes[to].node) < 0)
+                        return;
+        sb_append(&cmd->value, ",distances=[");
+        for (size_t to = 0; to < vp->n_nodes; to++)
+                sb_appendf(&cmd->value, "%s%zu@%d", to ? "," : "", to,
+                           inventory_node_distance(inv, vp->nodes[from].node, vp->nodes[to].node));
+        sb_append_char(&cmd->value, ']');
+}
+
+/* One guest NUMA node per host node: its vCPUs, zone and PCI segment (segment 0 on node 0, as
+ * Cloud Hypervisor requires). */
+static int append_numa(Command *cmd) {
+        const VmPlan *vp = cmd->vp;
+        if (!vm_plan_spans_nodes(vp))
+                return 0;
+        for (size_t i = 0; i < vp->n_nodes; i++) {
+                sb_appendf(&cmd->value, "guest_numa_id=%zu,cpus=[", i);
+                append_vcpu_range(&cmd->value, vp->nodes[i].first_cpu, vp->nodes[i].cpus);
+                sb_append_char(&cmd->value, ']');
+                append_distances(cmd, i);
+                sb_appendf(&cmd->value, ",memory_zones=[mem%zu],pci_segments=[%zu]", i, i);
+                int r = push_option(cmd, "--numa");
+                if (r < 0)
+                        return r;
+        }
+        return 0;
+}
+
+static int append_platform(Command *cmd) {
+        if (!vm_plan_spans_nodes(cmd->vp))
+                return 0;
+        sb_appendf(&cmd->value, "num_pci_segments=%zu", cmd->vp->n_nodes);
+        return push_option(cmd, "--platform");
+}
+
+/* The 64-bit MMIO share of each segment whose BARs need more than an even split. */
+static int append_pci_segments(Command *cmd) {
+        const VmPlan *vp = cmd->vp;
+        for (size_t i = 0; i < vp->n_nodes; i++) {
+                if (vp->nodes[i].mmio64_weight <= 1)
+                        continue;
+                sb_appendf(&cmd->value, "pci_segment=%zu,mmio64_aperture_weight=%" PRIu64, i,
+                           vp->nodes[i].mmio64_weight);
+                int r = push_option(cmd, "--pci-segment");
+                if (r < 0)
+                        return r;
+        }
+        return 0;
 }
 
 /* An option whose value is a setting taken as it is, when set. */
@@ -179,6 +276,11 @@ static int append_devices(Command *cmd) {
                 bool gpu = is_display(d);
                 sb_appendf(&cmd->value, "path=/sys/bus/pci/devices/%s,id=%s%u", d->name, gpu ? "gpu" : "dev",
                            gpu ? n_gpu++ : n_dev++);
+                if (vm_plan_spans_nodes(cmd->vp))
+                        sb_appendf(&cmd->value, ",pci_segment=%u", cmd->vp->segments[i]);
+                /* PeerToPeer=: one clique, so the guest driver enables P2P among them all. */
+                if (cmd->c->peer_to_peer && d->vendor == PCI_VENDOR_ID_NVIDIA)
+                        sb_append(&cmd->value, ",x_nv_gpudirect_clique=0");
                 int r = push_option(cmd, "--device");
                 if (r < 0)
                         return r;
@@ -249,6 +351,9 @@ static const Appender appenders[] = {
         append_cpus,
         append_memory,
         append_memory_zone,
+        append_numa,
+        append_platform,
+        append_pci_segments,
         append_kernel,
         append_firmware,
         append_initramfs,

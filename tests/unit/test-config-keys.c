@@ -30,6 +30,9 @@ static const struct {
         { CONFIG_SECTION_VM, "Device", "10de:2330*2" },
         { CONFIG_SECTION_VM, "NUMANode", "1" },
         { CONFIG_SECTION_VM, "CPUAffinity", "0-7,16" },
+        { CONFIG_SECTION_VM, "CPUOptions", "max_phys_bits=42,kvm_hyperv=on" },
+        { CONFIG_SECTION_VM, "SharedMemory", "yes" },
+        { CONFIG_SECTION_VM, "PeerToPeer", "yes" },
         { CONFIG_SECTION_VM, "Kernel", "/boot/vmlinuz" },
         { CONFIG_SECTION_VM, "Firmware", "/usr/share/cloud-hypervisor/CLOUDHV.fd" },
         { CONFIG_SECTION_VM, "Initramfs", "/boot/initrd.img" },
@@ -293,6 +296,101 @@ static size_t read_man_keys(ManKey *keys, size_t max) {
         return n;
 }
 
+/* VALUE for KEY in [VM a]: the VM stays valid, or is marked invalid with an error naming the line. */
+static void expect_key_value(const char *key, const char *value, bool ok, const char *needle) {
+        Config c;
+        const ConfigKey *k = config_key_find(CONFIG_SECTION_VM, key);
+        assert_non_null(k);
+        parse_base(&c, k);
+        _cleanup_(freep) char *text = strjoin("[VM a]\n", key, "=", value, "\n");
+        assert_int_equal(config_parse_buffer(&c, FILE_NAME, text, true), 0);
+        if (ok && c.diagnostics.n != 0) {
+                dump_diagnostics(&c.diagnostics);
+                fail_msg("%s=%s: reported", key, value);
+        }
+        assert_int_equal(c.vms[0].invalid, !ok);
+        if (!ok) {
+                assert_int_equal(c.diagnostics.n, 1);
+                assert_int_equal(c.diagnostics.items[0].where.line, 2);
+                if (!strstr(c.diagnostics.items[0].message, needle))
+                        fail_msg("%s=%s: \"%s\" does not say \"%s\"", key, value, c.diagnostics.items[0].message,
+                                 needle);
+        }
+        config_done(&c);
+}
+
+static void test_numa_node_values(void **state) {
+        Config c;
+        const ConfigKey *k = config_key_find(CONFIG_SECTION_VM, "NUMANode");
+        VmConfig *vm = parse_in_section(&c, k, "NUMANode=3,1 ,2");
+        assert_int_equal(vm->n_numa_nodes, 3);
+        assert_int_equal(vm->numa_nodes[0], 1);
+        assert_int_equal(vm->numa_nodes[1], 2);
+        assert_int_equal(vm->numa_nodes[2], 3);
+        assert_int_equal(vm->numa_node, -1);
+        config_done(&c);
+
+        /* One node is a single-node VM; auto and a later value replace the list. */
+        vm = parse_in_section(&c, k, "NUMANode=0,1\nNUMANode=1");
+        assert_int_equal(vm->n_numa_nodes, 0);
+        assert_null(vm->numa_nodes);
+        assert_int_equal(vm->numa_node, 1);
+        config_done(&c);
+        vm = parse_in_section(&c, k, "NUMANode=0,1\nNUMANode=auto");
+        assert_int_equal(vm->n_numa_nodes, 0);
+        assert_int_equal(vm->numa_node, -1);
+        config_done(&c);
+
+        static const char *const bad[] = { "0,0", "0,", ",1", "0,,1", "x", "0,1024", "-1", "" };
+        for (size_t i = 0; i < ELEMENTSOF(bad); i++)
+                expect_key_value("NUMANode", bad[i], false, "list of different nodes");
+}
+
+static void test_cpu_options_values(void **state) {
+        static const char *const good[] = {
+                "max_phys_bits=46", "kvm_hyperv=on,nested=off", "features=amx", "features=[amx,foo_1],max=16",
+                "topology=1:4:1:2", "core_scheduling=vcpu", "profile=Host", "max_phys_bits=36", "max_phys_bits=52",
+        };
+        for (size_t i = 0; i < ELEMENTSOF(good); i++)
+                expect_key_value("CPUOptions", good[i], true, NULL);
+
+        static const struct {
+                const char *value, *needle;
+        } bad[] = {
+                { "boot=4", "from CPUs=" },
+                { "affinity=[0@[0]]", "from CPUAffinity=" },
+                { "max_phys_bits=35", "from 36 to 52" },
+                { "max_phys_bits=53", "from 36 to 52" },
+                { "max_phys_bits=x", "from 36 to 52" },
+                { "kvm_hyperv=yes", "on or off" },
+                { "topology=1:4:1", "THREADS:CORES" },
+                { "topology=1:4:1:70000", "THREADS:CORES" },
+                { "features=[amx,]", "feature name" },
+                { "core_scheduling=all", "vm, vcpu or off" },
+                { "profile=host", "Host" },
+                { "max=-1", "vCPU count" },
+                { "max=4294967296", "vCPU count" },
+                { "sockets=2", "unknown --cpus option 'sockets'" },
+                { "nested=on,nested=off", "given twice" },
+                { "nested", "not OPTION=VALUE" },
+                { "nested=on,", "not OPTION=VALUE" },
+        };
+        for (size_t i = 0; i < ELEMENTSOF(bad); i++)
+                expect_key_value("CPUOptions", bad[i].value, false, bad[i].needle);
+
+        /* max_phys_bits= is kept for the MMIO check; an empty value unsets. */
+        Config c;
+        const ConfigKey *k = config_key_find(CONFIG_SECTION_VM, "CPUOptions");
+        VmConfig *vm = parse_in_section(&c, k, "CPUOptions=nested=on,max_phys_bits=40");
+        assert_int_equal(vm->max_phys_bits, 40);
+        assert_string_equal(vm->cpu_options.value, "nested=on,max_phys_bits=40");
+        config_done(&c);
+        vm = parse_in_section(&c, k, "CPUOptions=max_phys_bits=40\nCPUOptions=");
+        assert_int_equal(vm->max_phys_bits, 0);
+        assert_null(vm->cpu_options.value);
+        config_done(&c);
+}
+
 static void test_man_page(void **state) {
         ManKey man[128];
         size_t n = read_man_keys(man, ELEMENTSOF(man));
@@ -321,6 +419,8 @@ int main(void) {
                 cmocka_unit_test(test_suggestions),
                 cmocka_unit_test(test_wrong_section),
                 cmocka_unit_test(test_vm_files),
+                cmocka_unit_test(test_numa_node_values),
+                cmocka_unit_test(test_cpu_options_values),
                 cmocka_unit_test(test_man_page),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);

@@ -124,6 +124,61 @@ static void test_node_names(void **state) {
         assert_int_equal(system(cmd), 0);
 }
 
+/* A device whose numa_node names a node without a node directory has no NUMA information:
+ * planning on node 3 of a one-node machine would reserve no pages. */
+static void test_stray_numa_node(void **state) {
+        char root[] = "/tmp/nestvirt-test-inventory-XXXXXX";
+        assert_non_null(mkdtemp(root));
+        put_file(root, "/sys/devices/system/node/node0/cpulist", "0-1\n");
+        put_file(root, "/sys/bus/pci/devices/0000:00:05.0/modalias", "pci:v000010DEd00002330sv000010DEsd000016C1bc03sc02i00\n");
+        put_file(root, "/sys/bus/pci/devices/0000:00:05.0/numa_node", "3\n");
+        put_file(root, "/sys/bus/pci/devices/0000:00:06.0/modalias", "pci:v000010DEd00002330sv000010DEsd000016C1bc03sc02i00\n");
+        put_file(root, "/sys/bus/pci/devices/0000:00:06.0/numa_node", "0\n");
+
+        Inventory inv;
+        assert_int_equal(inventory_load(root, 0, &inv), 0);
+        assert_int_equal(inv.n_devices, 2);
+        assert_int_equal(inv.devices[0].numa_node, NODE_NONE);
+        assert_true(inv.devices[0].stray_numa_node);
+        assert_int_equal(inv.devices[0].kernel_numa_node, 3);
+        assert_int_equal(inv.devices[1].numa_node, 0);
+        assert_false(inv.devices[1].stray_numa_node);
+        inventory_done(&inv);
+
+        _cleanup_(freep) char *cmd = strjoin("rm -rf ", root);
+        assert_int_equal(system(cmd), 0);
+}
+
+/* nodeN/distance: one distance per node, in node order; anything else is unknown. */
+static void test_node_distances(void **state) {
+        char root[] = "/tmp/nestvirt-test-inventory-XXXXXX";
+        assert_non_null(mkdtemp(root));
+        put_file(root, "/sys/devices/system/node/node0/distance", "10 21\n");
+        put_file(root, "/sys/devices/system/node/node1/distance", "21 10\n");
+        put_file(root, "/sys/devices/system/node/node2/distance", "10 x\n");
+
+        Inventory inv;
+        assert_int_equal(inventory_load(root, 0, &inv), 0);
+        assert_int_equal(inv.n_nodes, 3);
+        /* Two distances for three nodes: not the kernel's layout, so none are used. */
+        assert_int_equal(inventory_node_distance(&inv, 0, 1), -1);
+        assert_int_equal(inventory_node_distance(&inv, 2, 0), -1);
+        inventory_done(&inv);
+
+        put_file(root, "/sys/devices/system/node/node0/distance", "10 21 31\n");
+        put_file(root, "/sys/devices/system/node/node1/distance", "21 10 21\n");
+        put_file(root, "/sys/devices/system/node/node2/distance", "31 21 10\n");
+        assert_int_equal(inventory_load(root, 0, &inv), 0);
+        assert_int_equal(inventory_node_distance(&inv, 0, 2), 31);
+        assert_int_equal(inventory_node_distance(&inv, 1, 1), 10);
+        assert_int_equal(inventory_node_distance(&inv, 2, 1), 21);
+        assert_int_equal(inventory_node_distance(&inv, 0, 3), -1);
+        inventory_done(&inv);
+
+        _cleanup_(freep) char *cmd = strjoin("rm -rf ", root);
+        assert_int_equal(system(cmd), 0);
+}
+
 /* Found by fuzz/fuzz-inventory too: a "00:06.0" or "0000:00:0A.0" entry was read through the
  * attributes of 0000:00:06.0 or 0000:00:0a.0, so a device could be listed twice. */
 static void test_device_names(void **state) {
@@ -647,6 +702,8 @@ int main(void) {
                 cmocka_unit_test(test_empty_inventory),
                 cmocka_unit_test(test_node_names),
                 cmocka_unit_test(test_device_names),
+                cmocka_unit_test(test_stray_numa_node),
+                cmocka_unit_test(test_node_distances),
                 cmocka_unit_test(test_fixture_virtio_2node_4dev),
                 cmocka_unit_test(test_fixture_intel_8gpu_2node),
                 cmocka_unit_test(test_intel_8gpu_2node_files),
