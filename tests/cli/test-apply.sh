@@ -104,6 +104,20 @@ apply_is "a new device for a VM: claimed, the VM's unit changed" 0 \
 '0000:22:00.0: claim for VM lab0, from e1000e
 nestvirt-vm@lab0.service: changed'
 
+# A process holding one of the device's nodes: a class device under it whose numbers are
+# /dev/null's, and a process under ROOT/proc with /dev/null open.
+edit "${BOOT_CONFIG/Device=0000:21:00.0/Device=0000:21:00.0
+Device=0000:22:00.0}"
+mkdir -p "$root/sys/devices/pci0000:20/0000:20:01.0/0000:22:00.0/lab/lab0" "$root/proc/4242/fd"
+printf '%d:%d\n' "$(stat -c %t /dev/null | sed 's/^/0x/')" "$(stat -c %T /dev/null | sed 's/^/0x/')" \
+        > "$root/sys/devices/pci0000:20/0000:20:01.0/0000:22:00.0/lab/lab0/dev"
+echo holder > "$root/proc/4242/comm"
+ln -s /dev/null "$root/proc/4242/fd/3"
+apply_is "a device a process holds: named, with the holder" 0 \
+'0000:22:00.0: claim for VM lab0, from e1000e
+0000:22:00.0: in use, left alone: 4242 (holder) has /dev/null open
+nestvirt-vm@lab0.service: changed'
+
 edit "${BOOT_CONFIG/Hugepages=auto/Hugepages=auto
 HugepagesExtra=2}"
 apply_is "more pages: per node, what to add" 0 \
