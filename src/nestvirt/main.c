@@ -9,6 +9,7 @@
 #include "log.h"
 #include "options.h"
 #include "util.h"
+#include "verb-apply.h"
 #include "verb-bind-vfio.h"
 #include "verb-check.h"
 #include "verb-cmdline.h"
@@ -61,6 +62,17 @@ static const Verb verbs[] = {
           "driver_override, unbind, load vfio-pci, probe, verify, for every planned device and the\n"
           "other endpoints of its IOMMU group; enables allow_unsafe_interrupts when planned. Refuses\n"
           "devices that carry a mounted file system, swap or the active console (--force binds them)." },
+        { "apply", verb_apply, false, false, " [--dry-run] [--restart] [--initramfs]",
+          "Make a changed configuration take effect without a reboot",
+          "Plans against this machine and prints what differs: 1 GiB pages per node to add, devices to\n"
+          "claim (and the driver they leave), VM units new, changed or removed. Then reloads systemd\n"
+          "(the generator writes the units again), tops up the pages, binds the new devices to vfio-pci\n"
+          "and starts the new VMs with Autostart=yes. A running VM is never stopped; --restart restarts\n"
+          "the running VMs whose unit changed. A device a process holds open, or that carries a mounted\n"
+          "file system or the console, is left alone; devices no longer named stay on vfio-pci until\n"
+          "reboot. Says when the initramfs carries another configuration; --initramfs rebuilds it for\n"
+          "the running kernel. --dry-run changes nothing (with --root: an image or a fixture).\n"
+          "Exit status: 0 when everything took effect (--dry-run: when the config has no errors), 1 otherwise." },
         { "vm", verb_vm, false, true, " SUBCOMMAND NAME [--timeout SEC]", "Show, check, prepare, wait for or stop one VM (run by nestvirt-vm@.service)",
           "nestvirt vm argv NAME          the exact Cloud Hypervisor command line, one argument per line\n"
           "nestvirt vm preflight NAME     check pages, devices, /dev/kvm, files and root= before a start\n"
@@ -87,6 +99,9 @@ static void help(const Verb *v) {
                "  --json          Machine-readable output (check, plan, devices, status)\n"
                "  --force         bind-vfio: bind even devices the running system depends on\n"
                "  --timeout SEC   vm wait-running, vm stop: give up after SEC seconds\n"
+               "  --dry-run       apply: print what would change, change nothing\n"
+               "  --restart       apply: restart the running VMs whose unit changed\n"
+               "  --initramfs     apply: rebuild the running kernel's initramfs when its config is stale\n"
                "  --allow-owner UID  Accept config owned by UID as if by root (unprivileged image CI)\n"
                "  -h --help       Show help; 'nestvirt COMMAND --help' for one command\n"
                "  --version       Show the version\n\n"
@@ -107,7 +122,8 @@ static int parse_timeout(const char *s, unsigned *ret) {
 /* The options, before or after the verb. Returns 1 to go on, 0 when done (--version), or
  * -EINVAL on a usage error (reported). getopt leaves the verb and its arguments at optind. */
 static int parse_options(int argc, char *argv[], Options *o, bool *ret_help) {
-        enum { ARG_ROOT = 0x100, ARG_CONFIG, ARG_JSON, ARG_VERSION, ARG_FORCE, ARG_TIMEOUT, ARG_ALLOW_OWNER };
+        enum { ARG_ROOT = 0x100, ARG_CONFIG, ARG_JSON, ARG_VERSION, ARG_FORCE, ARG_TIMEOUT, ARG_ALLOW_OWNER,
+               ARG_DRY_RUN, ARG_RESTART, ARG_INITRAMFS };
         static const struct option options[] = {
                 { "root", required_argument, NULL, ARG_ROOT },
                 { "config", required_argument, NULL, ARG_CONFIG },
@@ -117,6 +133,9 @@ static int parse_options(int argc, char *argv[], Options *o, bool *ret_help) {
                 { "force", no_argument, NULL, ARG_FORCE },
                 { "timeout", required_argument, NULL, ARG_TIMEOUT },
                 { "allow-owner", required_argument, NULL, ARG_ALLOW_OWNER },
+                { "dry-run", no_argument, NULL, ARG_DRY_RUN },
+                { "restart", no_argument, NULL, ARG_RESTART },
+                { "initramfs", no_argument, NULL, ARG_INITRAMFS },
                 {},
         };
         int c;
@@ -147,6 +166,15 @@ static int parse_options(int argc, char *argv[], Options *o, bool *ret_help) {
                                 fprintf(stderr, "nestvirt: --allow-owner wants a numeric uid, not '%s'\n", optarg);
                                 return -EINVAL;
                         }
+                        break;
+                case ARG_DRY_RUN:
+                        o->dry_run = true;
+                        break;
+                case ARG_RESTART:
+                        o->restart = true;
+                        break;
+                case ARG_INITRAMFS:
+                        o->initramfs = true;
                         break;
                 case ARG_VERSION:
                         printf("nestvirt %s\n", NESTVIRT_VERSION);

@@ -11,6 +11,9 @@ typedef struct Options {
         bool force;             /* --force: bind-vfio binds even devices the system depends on */
         unsigned timeout;       /* --timeout, seconds; 0: the vm subcommand's default */
         unsigned allow_owner;   /* --allow-owner: a uid accepted besides root; 0: none */
+        bool dry_run;           /* apply --dry-run: print the changes, make none */
+        bool restart;           /* apply --restart: restart the running VMs whose unit changed */
+        bool initramfs;         /* apply --initramfs: rebuild a stale initramfs */
 } Options;
 
 #define EXIT_PROBLEMS 1

@@ -55,6 +55,8 @@ lab10_files() {
     lab_tool_bin fake-ch
     install -m 0755 "$LAB_TOOL" "$d/usr/local/bin/cloud-hypervisor"
     install -m 0755 "$LAB_HERE/guest/vm-lifecycle.sh" "$d/lab/report.d/10-vm-lifecycle.sh"
+    # Scenario 17 (apply) shares this boot: its part runs after the VM part.
+    install -m 0755 "$LAB_HERE/guest/apply.sh" "$d/lab/report.d/17-apply.sh"
     printf 'boot lab: not a kernel; the stand-in hypervisor only opens it\n' > "$d/var/lib/nestvirt/vmlinux"
     printf '#cloud-config\nhostname: lab0\nssh_authorized_keys:\n  - ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIGxhYjBsYWIwbGFiMGxhYjBsYWIwbGFiMGxhYjBsYWIw lab\n' \
         > "$d/etc/nestvirt/lab0/user-data"
