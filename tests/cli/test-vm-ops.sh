@@ -54,6 +54,8 @@ CONF
 chmod 0644 "$root/etc/nestvirt.conf"
 check "the fixture has two audio devices on node 1" test -n "${2-}"
 
+valid_json() { python3 -m json.tool <<<"$1" >/dev/null; }
+
 # ---- vm list ----
 out=$("$nestvirt" --root "$root" vm list 2>&1); rc=$?
 check "vm list under --root: exit 0 despite an invalid VM" test "$rc" = 0
@@ -66,7 +68,7 @@ check "vm list: broken is listed as invalid" grep -qE "^broken +invalid " <<<"$(
 check "vm list: no live state asked under --root (no warning)" test "$(grep -c 'D-Bus' <<<"$out")" = 0
 
 json=$("$nestvirt" --root "$root" vm list --json)
-check "vm list --json: valid JSON" python3 -m json.tool <<<"$json" >/dev/null
+check "vm list --json: valid JSON" valid_json "$json"
 check "vm list --json: the fields, configuration only" python3 -c '
 import json, sys
 vms = {v["name"]: v for v in json.loads(sys.argv[1])}
@@ -96,7 +98,7 @@ expect "vm info: state, vCPUs, memory and its zone, devices, serial" 0 "^State: 
 expect "vm info: the nested \"state\" decoys are not the state" 0 "!State: +Running.*Running" -- \
         "$nestvirt" --root "$root" vm info vm1
 json=$("$nestvirt" --root "$root" vm info vm1 --json)
-check "vm info --json: valid JSON" python3 -m json.tool <<<"$json" >/dev/null
+check "vm info --json: valid JSON" valid_json "$json"
 check "vm info --json: the summary" python3 -c '
 import json, sys
 i = json.loads(sys.argv[1])
