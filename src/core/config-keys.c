@@ -162,8 +162,9 @@ static int enum_from_string(const char *const *names, size_t n, const char *s) {
 
 DEFINE_PARSE_ENUM(parse_network_name, NetworkMode, "must be none, tap or nat",
                   [NETWORK_NONE] = "none", [NETWORK_TAP] = "tap", [NETWORK_NAT] = "nat")
-DEFINE_PARSE_ENUM(parse_serial, SerialMode, "must be journal, file or off",
-                  [SERIAL_JOURNAL] = "journal", [SERIAL_FILE] = "file", [SERIAL_OFF] = "off")
+DEFINE_PARSE_ENUM(parse_serial, SerialMode, "must be journal, file, socket or off",
+                  [SERIAL_JOURNAL] = "journal", [SERIAL_FILE] = "file", [SERIAL_OFF] = "off",
+                  [SERIAL_SOCKET] = "socket")
 DEFINE_PARSE_ENUM(parse_restart, RestartMode, "must be no, on-failure or always",
                   [RESTART_NO] = "no", [RESTART_ON_FAILURE] = "on-failure", [RESTART_ALWAYS] = "always")
 

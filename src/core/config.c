@@ -315,7 +315,7 @@ int config_load(const ConfigLoadOptions *o, Config *ret) {
 }
 
 const char *serial_mode_to_string(SerialMode m) {
-        return m == SERIAL_JOURNAL ? "journal" : m == SERIAL_FILE ? "file" : "off";
+        return m == SERIAL_JOURNAL ? "journal" : m == SERIAL_FILE ? "file" : m == SERIAL_SOCKET ? "socket" : "off";
 }
 
 const char *restart_mode_to_string(RestartMode m) {

@@ -45,6 +45,7 @@ typedef enum SerialMode {
         SERIAL_JOURNAL,
         SERIAL_FILE,
         SERIAL_OFF,
+        SERIAL_SOCKET,     /* a Unix socket in the runtime directory: 'nestvirt vm console' */
 } SerialMode;
 
 typedef enum RestartMode {

@@ -73,7 +73,12 @@ static const Verb verbs[] = {
           "reboot. Says when the initramfs carries another configuration; --initramfs rebuilds it for\n"
           "the running kernel. --dry-run changes nothing (with --root: an image or a fixture).\n"
           "Exit status: 0 when everything took effect (--dry-run: when the config has no errors), 1 otherwise." },
-        { "vm", verb_vm, false, true, " SUBCOMMAND NAME [--timeout SEC]", "Show, check, prepare, wait for or stop one VM (run by nestvirt-vm@.service)",
+        { "vm", verb_vm, true, true, " SUBCOMMAND [NAME] [--timeout SEC]",
+          "List, inspect, attach to, reboot, prepare, wait for or stop VMs",
+          "nestvirt vm list               every VM: unit state, main PID, uptime, vCPUs, memory, devices (--json)\n"
+          "nestvirt vm info NAME          what Cloud Hypervisor says over the API socket (--json)\n"
+          "nestvirt vm console NAME       attach the terminal to the serial socket (Serial=socket); Ctrl-] detaches\n"
+          "nestvirt vm reboot NAME        reset the VM through the API; the unit keeps running\n"
           "nestvirt vm argv NAME          the exact Cloud Hypervisor command line, one argument per line\n"
           "nestvirt vm preflight NAME     check pages, devices, /dev/kvm, files and root= before a start\n"
           "nestvirt vm prepare NAME       remove a stale API socket, build the cloud-init seed\n"
@@ -96,9 +101,9 @@ static void help(const Verb *v) {
         printf("\nOptions:\n"
                "  --root DIR      Read config, /sys and /proc under DIR (an image, a test fixture)\n"
                "  --config FILE   Read only FILE instead of /etc/nestvirt.conf and its drop-ins\n"
-               "  --json          Machine-readable output (check, plan, devices, status)\n"
+               "  --json          Machine-readable output (check, plan, devices, status, vm list, vm info)\n"
                "  --force         bind-vfio: bind even devices the running system depends on\n"
-               "  --timeout SEC   vm wait-running, vm stop: give up after SEC seconds\n"
+               "  --timeout SEC   vm wait-running, stop, info, reboot: give up after SEC seconds\n"
                "  --dry-run       apply: print what would change, change nothing\n"
                "  --restart       apply: restart the running VMs whose unit changed\n"
                "  --initramfs     apply: rebuild the running kernel's initramfs when its config is stale\n"

@@ -2,13 +2,13 @@
 /* status: does what the plan says hold on this running system? Exit 0 only if it does. */
 
 #include <inttypes.h>
-#include <systemd/sd-bus.h>
 
 #include "context.h"
 #include "log.h"
 #include "pci-device.h"
 #include "runtime-paths.h"
 #include "sysfs-write.h"
+#include "systemd-units.h"
 #include "util.h"
 #include "verb-status.h"
 #include "vm-unit.h"
@@ -21,7 +21,7 @@ typedef enum InitramfsConfig {
 
 typedef struct VmState {
         char *unit;
-        char *load_state, *active_state;   /* NULL: no systemd to ask */
+        UnitState st;
 } VmState;
 
 /* What status found: filled by collect_status(), printed as text or JSON. */
@@ -37,39 +37,11 @@ typedef struct Status {
 static void status_done(Status *s) {
         for (size_t v = 0; s->vms && v < s->ctx->plan.n_vms; v++) {
                 free(s->vms[v].unit);
-                free(s->vms[v].load_state);
-                free(s->vms[v].active_state);
+                unit_state_done(&s->vms[v].st);
         }
         free(s->vms);
         free(s->vfio_node);
         strv_free(s->problems);
-}
-
-/* The system bus when there is one, else systemd's private socket (the initrd has no D-Bus). */
-static sd_bus *connect_systemd(void) {
-        sd_bus *bus = NULL;
-        if (sd_bus_open_system(&bus) >= 0)
-                return bus;
-        if (sd_bus_new(&bus) < 0)
-                return NULL;
-        if (sd_bus_set_address(bus, "unix:path=/run/systemd/private") < 0 || sd_bus_start(bus) < 0) {
-                sd_bus_unref(bus);
-                return NULL;
-        }
-        return bus;
-}
-
-static void unit_state(sd_bus *bus, const char *unit, VmState *st) {
-        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
-        const char *path;
-        if (!bus || sd_bus_call_method(bus, "org.freedesktop.systemd1", "/org/freedesktop/systemd1",
-                                       "org.freedesktop.systemd1.Manager", "LoadUnit", NULL, &reply, "s", unit) < 0 ||
-            sd_bus_message_read(reply, "o", &path) < 0)
-                return;
-        (void) sd_bus_get_property_string(bus, "org.freedesktop.systemd1", path, "org.freedesktop.systemd1.Unit",
-                                          "LoadState", NULL, &st->load_state);
-        (void) sd_bus_get_property_string(bus, "org.freedesktop.systemd1", path, "org.freedesktop.systemd1.Unit",
-                                          "ActiveState", NULL, &st->active_state);
 }
 
 static bool param_is_yes(const char *root, const char *module) {
@@ -165,17 +137,17 @@ static int collect_vms(Status *s) {
                 return -ENOMEM;
 
         /* Under --root there is no system to ask: the units there are not running here. */
-        sd_bus *bus = s->ctx->root ? NULL : connect_systemd();
+        sd_bus *bus = s->ctx->root ? NULL : systemd_connect();
         for (size_t v = 0; v < p->n_vms; v++) {
                 const VmConfig *c = p->vms[v].config;
                 VmState *st = &s->vms[v];
                 st->unit = vm_unit_name(c->name);
                 if (st->unit)
-                        unit_state(bus, st->unit, st);
+                        unit_state_query(bus, st->unit, &st->st);
                 /* Invalid VMs are reported with the plan's errors; without systemd there is no state. */
-                if (p->vms[v].valid && st->active_state && vm_state_is_wrong(c, st->active_state))
+                if (p->vms[v].valid && st->st.active_state && vm_state_is_wrong(c, st->st.active_state))
                         problem(s, "nestvirt-vm@%s.service is %s; see journalctl -u nestvirt-vm@%s", c->name,
-                                st->active_state, c->name);
+                                st->st.active_state, c->name);
         }
         sd_bus_flush_close_unref(bus);
         return 0;
@@ -250,8 +222,8 @@ static void json_vms(JsonWriter *w, const Status *s) {
                 json_begin_object(w);
                 json_field_string(w, "name", p->vms[v].config->name);
                 json_field_string(w, "unit", s->vms[v].unit);
-                json_field_string(w, "load_state", s->vms[v].load_state);
-                json_field_string(w, "active_state", s->vms[v].active_state);
+                json_field_string(w, "load_state", s->vms[v].st.load_state);
+                json_field_string(w, "active_state", s->vms[v].st.active_state);
                 json_end_object(w);
         }
         json_end_array(w);
@@ -306,8 +278,8 @@ static void print_text(const Status *s) {
         printf("Initramfs configuration: %s\n", initramfs_text[s->initramfs]);
         printf("\n%-24s %-10s %s\n", "VM", "LOAD", "ACTIVE");
         for (size_t v = 0; v < p->n_vms; v++)
-                printf("%-24s %-10s %s\n", p->vms[v].config->name, s->vms[v].load_state ?: "?",
-                       s->vms[v].active_state ?: "?");
+                printf("%-24s %-10s %s\n", p->vms[v].config->name, s->vms[v].st.load_state ?: "?",
+                       s->vms[v].st.active_state ?: "?");
         printf("\n%s\n", s->problems ? "Problems:" : "All holds.");
         for (size_t i = 0; s->problems && s->problems[i]; i++)
                 printf("  %s\n", s->problems[i]);

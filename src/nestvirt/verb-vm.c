@@ -9,15 +9,22 @@
 #include "context.h"
 #include "log.h"
 #include "util.h"
+#include "verb-vm-console.h"
+#include "verb-vm-info.h"
+#include "verb-vm-list.h"
 #include "verb-vm.h"
 #include "vm-argv.h"
+#include "vm-control.h"
 #include "vm-lifecycle.h"
 #include "vm-net.h"
 #include "vm-preflight.h"
 #include "vm-prepare.h"
 
 static const char *const usage =
-        "Usage: nestvirt vm argv|preflight|prepare|net-up|net-down NAME\n"
+        "Usage: nestvirt vm list [--json]\n"
+        "       nestvirt vm info NAME [--json]\n"
+        "       nestvirt vm console|reboot NAME\n"
+        "       nestvirt vm argv|preflight|prepare|net-up|net-down NAME\n"
         "       nestvirt vm wait-running|stop NAME [MAIN_PID]\n";
 
 static int parse_pid(const char *s, pid_t *ret) {
@@ -113,19 +120,35 @@ static int run_on_plan(const Options *o, PlannedAction action, const char *name)
         return r < 0 ? EXIT_PROBLEMS : 0;
 }
 
+static int usage_error(void) {
+        fputs(usage, stderr);
+        return EXIT_USAGE;
+}
+
+/* The subcommands an admin runs on a VM that may be running, whatever the config says now. */
+static int run_operation(const Options *o, const char *sub, const char *name) {
+        if (streq(sub, "console"))
+                return vm_console(o, name);
+        if (streq(sub, "info"))
+                return vm_info(o, name);
+        return vm_reboot(o->root, name, o->timeout) < 0 ? EXIT_PROBLEMS : 0;
+}
+
 int verb_vm(const Options *o, int argc, char *argv[]) {
-        if (argc < 3) {
-                fputs(usage, stderr);
-                return EXIT_USAGE;
-        }
+        if (argc >= 2 && streq(argv[1], "list"))
+                return argc == 2 ? vm_list(o) : usage_error();
+        if (argc < 3)
+                return usage_error();
         const char *sub = argv[1], *name = argv[2];
         bool stop = streq(sub, "stop"), wait = streq(sub, "wait-running");
-        if (stop || wait ? argc > 4 : argc != 3) {
-                fputs(usage, stderr);
-                return EXIT_USAGE;
-        }
+        if (stop || wait ? argc > 4 : argc != 3)
+                return usage_error();
         if (!vm_name_is_valid(name)) {
                 fprintf(stderr, "nestvirt vm: '%s' is not a VM name ([a-z0-9][a-z0-9-]{0,31})\n", name);
+                return EXIT_USAGE;
+        }
+        if (o->json && !streq(sub, "info")) {
+                fprintf(stderr, "nestvirt vm %s: --json is for vm list and vm info only\n", sub);
                 return EXIT_USAGE;
         }
 
@@ -134,6 +157,8 @@ int verb_vm(const Options *o, int argc, char *argv[]) {
                 return vm_net_down(name) < 0 ? EXIT_PROBLEMS : 0;
         if (stop || wait)
                 return run_on_process(o, stop, name, argc == 4 ? argv[3] : NULL);
+        if (streq(sub, "console") || streq(sub, "info") || streq(sub, "reboot"))
+                return run_operation(o, sub, name);
         if (streq(sub, "argv"))
                 return run_on_plan(o, ACTION_ARGV, name);
         if (streq(sub, "preflight"))

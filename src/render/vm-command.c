@@ -316,13 +316,23 @@ static int append_serial(Command *cmd) {
         case SERIAL_OFF:
                 sb_append(&cmd->value, "off");
                 break;
+        case SERIAL_SOCKET: {
+                /* CH listens there; 'nestvirt vm console' connects, one client at a time. */
+                _cleanup_(freep) char *socket = vm_serial_socket_path(NULL, cmd->c->name);
+                if (!socket)
+                        return -ENOMEM;
+                sb_appendf(&cmd->value, "socket=%s", socket);
+                break;
+        }
         }
         return push_option(cmd, "--serial");
 }
 
-/* The serial port is the one console (see append_serial). */
+/* The serial port is the one console (see append_serial), except with Serial=socket: then the
+ * virtio console writes to the unit's output, so that a guest booted with console=hvc0 still
+ * logs its boot to the journal while nobody is attached to the socket. */
 static int append_console(Command *cmd) {
-        sb_append(&cmd->value, "off");
+        sb_append(&cmd->value, cmd->c->serial == SERIAL_SOCKET ? "tty" : "off");
         return push_option(cmd, "--console");
 }
 

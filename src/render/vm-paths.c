@@ -15,6 +15,10 @@ char *vm_api_socket_path(const char *root, const char *name) {
         return runtime_file(root, name, "/api.sock");
 }
 
+char *vm_serial_socket_path(const char *root, const char *name) {
+        return runtime_file(root, name, "/serial.sock");
+}
+
 char *vm_seed_path(const char *root, const char *name) {
         return runtime_file(root, name, "/" VM_SEED_FILE);
 }

@@ -13,5 +13,7 @@
 char *vm_runtime_dir(const char *root, const char *name);
 /* ROOT/run/nestvirt/NAME/api.sock, Cloud Hypervisor's API socket. */
 char *vm_api_socket_path(const char *root, const char *name);
+/* ROOT/run/nestvirt/NAME/serial.sock, the serial port with Serial=socket. */
+char *vm_serial_socket_path(const char *root, const char *name);
 /* ROOT/run/nestvirt/NAME/cidata.iso, the NoCloud seed built by 'vm prepare'. */
 char *vm_seed_path(const char *root, const char *name);

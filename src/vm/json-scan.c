@@ -1,4 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <stdint.h>
+
 #include "json-scan.h"
 #include "macro.h"
 
@@ -124,11 +126,11 @@ static const char *skip_value(const char *p) {
         return p == start ? NULL : p;
 }
 
-int json_top_level_string(const char *json, const char *key, char *buf, size_t size) {
+int json_object_member(const char *json, const char *key, const char **ret) {
         const char *p = skip_space(json);
 
         if (*p != '{')
-                return -EBADMSG;
+                return -EMEDIUMTYPE;
         p = skip_space(p + 1);
         if (*p == '}')
                 return -ENOENT;
@@ -149,11 +151,8 @@ int json_top_level_string(const char *json, const char *key, char *buf, size_t s
 
                 /* Compare lengths too: a "\u0000" inside a name must not end it early. */
                 if (n == strlen(key) && n < sizeof name && streq(name, key)) {
-                        if (*p != '"')
-                                return -EMEDIUMTYPE;
-                        if (!read_string(p, buf, size, &n))
-                                return -EBADMSG;
-                        return n < size ? 0 : -ENOBUFS;
+                        *ret = p;
+                        return 0;
                 }
 
                 p = skip_value(p);
@@ -166,4 +165,96 @@ int json_top_level_string(const char *json, const char *key, char *buf, size_t s
                         return -EBADMSG;
                 p = skip_space(p + 1);
         }
+}
+
+int json_member_path(const char *json, const char *const *path, const char **ret) {
+        const char *p = json;
+        for (; *path; path++) {
+                int r = json_object_member(p, *path, &p);
+                if (r < 0)
+                        return r;
+        }
+        *ret = skip_space(p);
+        return 0;
+}
+
+int json_array_element(const char *json, size_t index, const char **ret) {
+        const char *p = skip_space(json);
+
+        if (*p != '[')
+                return -EMEDIUMTYPE;
+        p = skip_space(p + 1);
+        if (*p == ']')
+                return -ENOENT;
+        for (size_t i = 0;; i++) {
+                if (!*p)
+                        return -EBADMSG;
+                if (i == index) {
+                        *ret = p;
+                        return 0;
+                }
+                p = skip_value(p);
+                if (!p)
+                        return -EBADMSG;
+                p = skip_space(p);
+                if (*p == ']')
+                        return -ENOENT;
+                if (*p != ',')
+                        return -EBADMSG;
+                p = skip_space(p + 1);
+        }
+}
+
+int json_value_string(const char *value, char *buf, size_t size) {
+        const char *p = skip_space(value);
+        size_t n;
+
+        if (*p != '"')
+                return -EMEDIUMTYPE;
+        if (!read_string(p, buf, size, &n))
+                return -EBADMSG;
+        return n < size ? 0 : -ENOBUFS;
+}
+
+int json_value_uint(const char *value, uint64_t *ret) {
+        const char *p = skip_space(value);
+        uint64_t v = 0;
+
+        if (*p == '-')
+                return -ERANGE;
+        if (*p < '0' || *p > '9')
+                return -EMEDIUMTYPE;
+        for (; *p >= '0' && *p <= '9'; p++) {
+                unsigned d = (unsigned) (*p - '0');
+                if (v > (UINT64_MAX - d) / 10)
+                        return -ERANGE;
+                v = v * 10 + d;
+        }
+        if (*p == '.' || *p == 'e' || *p == 'E')
+                return -ERANGE;   /* a fraction or an exponent: not a count of anything */
+        *ret = v;
+        return 0;
+}
+
+int json_value_bool(const char *value, bool *ret) {
+        const char *p = skip_space(value);
+
+        if (strncmp(p, "true", 4) == 0)
+                *ret = true;
+        else if (strncmp(p, "false", 5) == 0)
+                *ret = false;
+        else
+                return -EMEDIUMTYPE;
+        return 0;
+}
+
+int json_top_level_string(const char *json, const char *key, char *buf, size_t size) {
+        const char *value;
+
+        int r = json_object_member(json, key, &value);
+        if (r == -EMEDIUMTYPE)
+                return -EBADMSG;   /* not an object at all */
+        if (r < 0)
+                return r;
+        return json_value_string(value, buf, size);
 }

@@ -135,6 +135,11 @@ lacks "nestvirt plan --<TAB> does not offer --force" "$nestvirt plan --" --force
 offers "nestvirt vm wait-running --<TAB> offers --timeout" "$nestvirt vm wait-running --" --timeout
 offers "nestvirt vm stop --<TAB> offers --timeout" "$nestvirt vm stop --" --timeout
 lacks "nestvirt vm argv --<TAB> does not offer --timeout" "$nestvirt vm argv --" --timeout
+offers "nestvirt vm list --<TAB> offers --json" "$nestvirt vm list --" --json
+offers "nestvirt vm info --<TAB> offers --json" "$nestvirt vm info --" --json
+offers "nestvirt vm reboot --<TAB> offers --timeout" "$nestvirt vm reboot --" --timeout
+lacks "nestvirt vm console --<TAB> does not offer --json" "$nestvirt vm console --" --json
+lacks "nestvirt vm reboot --<TAB> does not offer --json" "$nestvirt vm reboot --" --json
 lacks "nestvirt check --<TAB> does not offer --timeout" "$nestvirt check --" --timeout
 lacks "nestvirt devices --<TAB> does not offer --config (devices reads no config)" "$nestvirt devices --" --config
 offers "nestvirt --<TAB> offers --version" "$nestvirt --" --version
@@ -162,9 +167,11 @@ names=$(vm_names "$root/etc/nestvirt.conf")
 [ -n "$names" ] || { echo "Bail out! no [VM NAME] in $case/root/etc/nestvirt.conf"; exit 1; }
 
 for sub in $subcommands; do
+        [ "$sub" = list ] && continue
         expect "nestvirt --root IMAGE vm $sub <TAB>: the VMs of the image's config" \
                 "$nestvirt --root \"$root\" vm $sub " "$names"
 done
+expect "nestvirt --root IMAGE vm list <TAB>: nothing (list takes no name)" "$nestvirt --root \"$root\" vm list " ""
 first=$(head -1 <<<"$names")
 expect "nestvirt vm argv --root=IMAGE ${first:0:2}<TAB>: option after the command, = form" \
         "$nestvirt vm argv --root='$root' ${first:0:2}" "$(grep "^${first:0:2}" <<<"$names")"

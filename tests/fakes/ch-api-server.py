@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: LGPL-2.1-or-later
-"""A stand-in for Cloud Hypervisor's API socket, for testing 'nestvirt vm wait-running/stop'.
+"""A stand-in for Cloud Hypervisor's API socket, for testing 'nestvirt vm wait-running/stop/info/reboot'
+and, with --serial, its serial socket (Serial=socket) for 'nestvirt vm console'.
 
 Speaks HTTP/1.1 on a Unix socket the way CH's server (micro_http) does: an empty reason phrase,
 "Connection: keep-alive" and the connection left open after each answer, whatever the client
@@ -12,7 +13,14 @@ asked. Logs every request to --log:
     END
     CLOSED <seconds>              (the client closed a connection we kept open, that long
                                    after our answer)
-    EXIT                          (before exiting after the power button)
+    EXIT                          (before exiting after the power button, or "poweroff" on the
+                                   serial socket)
+    SERIAL <bytes, Python repr>   (what came in on the serial socket)
+    SERIAL-CLOSED                 (the serial client went away)
+
+The serial socket takes one client at a time, as CH's does. It greets with "fake-vm login: ",
+answers each chunk received with "<chunk>", and on "poweroff" says "reboot: Power down",
+closes the connection and exits: the guest shut down and cloud-hypervisor with it.
 
 python3 standard library only.
 """
@@ -40,9 +48,17 @@ def vm_info(state):
     # command line are decoys: the client must read the top-level member only.
     return {
         "config": {
-            "cpus": {"boot_vcpus": 2, "max_vcpus": 2},
+            "cpus": {"boot_vcpus": 2, "max_vcpus": 4},
+            "memory": {"size": 0, "hugepages": False, "zones": [
+                {"id": "mem0", "size": 4 << 30, "hugepages": True, "hugepage_size": 1 << 30,
+                 "host_numa_node": 1}]},
             "payload": {"kernel": "/var/lib/vmlinux", "cmdline": 'console=ttyS0 "state":"Running"'},
-            "disks": [{"path": "/var/lib/state.raw", "id": "state", "tags": {"state": "Running"}}],
+            "disks": [{"path": "/var/lib/state.raw", "id": "state", "tags": {"state": "Running"}},
+                      {"path": "/run/nestvirt/vm1/cidata.iso", "readonly": True, "id": "_disk1"}],
+            "net": [{"tap": "nv-vm1", "mac": "12:34:56:78:9a:bc", "id": "_net2"}],
+            "devices": [{"path": "/sys/bus/pci/devices/0000:41:00.0", "id": "gpu0", "iommu": False}],
+            "serial": {"mode": "Socket", "file": None, "socket": "/run/nestvirt/vm1/serial.sock"},
+            "console": {"mode": "Tty", "file": None, "socket": None},
         },
         "state": state,
         "memory_actual_size": 1073741824,
@@ -75,6 +91,8 @@ def answer(method, path):
             info_polls += 1
             state = "Created" if info_polls <= args.created_polls else args.state
         return response(200, json.dumps(vm_info(state)).encode())
+    if method == "PUT" and path == "/api/v1/vm.reboot":
+        return response(204)
     if method == "PUT" and path == "/api/v1/vm.power-button":
         if args.power_button == "exit":
             threading.Thread(target=exit_later, daemon=True).start()
@@ -134,6 +152,44 @@ def serve(conn):
                 return
 
 
+def serve_serial(conn):
+    with conn:
+        try:
+            conn.sendall(b"fake-vm login: ")
+            while True:
+                data = conn.recv(4096)
+                if not data:
+                    break
+                # Logged once answered: a test that sees the line knows the answer is on its way.
+                conn.sendall(b"<" + data + b">")
+                log(args, "SERIAL " + repr(data))
+                if b"poweroff" in data:
+                    poweroff(conn)
+        except OSError:
+            pass   # the client went away first
+        log(args, "SERIAL-CLOSED")
+
+
+def poweroff(conn):
+    conn.sendall(b"\r\nreboot: Power down\r\n")
+    conn.shutdown(socket.SHUT_RDWR)
+    log(args, "EXIT")
+    os._exit(0)
+
+
+def listen_serial(path):
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    s.bind(path)
+    s.listen(1)
+    return s
+
+
+def accept_serial(s):
+    while True:
+        conn, _ = s.accept()
+        serve_serial(conn)   # one client at a time
+
+
 def main():
     global args
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -157,9 +213,13 @@ def main():
     p.add_argument("--close", action="store_true",
                    help="close the connection after each answer and frame bodies by that, without "
                         "Content-Length (CH keeps connections open and sends a length)")
+    p.add_argument("--serial", help="also listen on this Unix socket as the VM's serial port")
     args = p.parse_args()
 
     time.sleep(args.start_delay)
+    if args.serial:
+        # Before the API socket: once that exists, the serial socket does too.
+        threading.Thread(target=accept_serial, args=(listen_serial(args.serial),), daemon=True).start()
     s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     s.bind(args.socket)
     if args.stale:

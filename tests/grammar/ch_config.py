@@ -344,6 +344,10 @@ class Checks:
         T.numa(self, problems)
 
     def misc(self, problems):
+        # vmm/src/config.rs, ValidationError::DoubleTtyMode: one terminal, one reader of it.
+        serial, console = self.one('serial'), self.one('console')
+        if serial and console and serial.has('tty') and console.has('tty'):
+            problems.append('--serial and --console both use tty; Cloud Hypervisor allows that for one only')
         for rule in self.all('landlock-rules'):
             access = rule.get('access', 'r')
             if len(access) > 2 or not access or any(c not in 'rw' for c in access):

@@ -374,7 +374,7 @@ static void test_bad_values(void **state) {
                 { "CPUs=1025", "1 to 1024" },
                 { "NUMANode=first", "auto or a node number" },
                 { "NUMANode=-1", "auto or a node number" },
-                { "Serial=console", "journal, file or off" },
+                { "Serial=console", "journal, file, socket or off" },
                 { "Autostart=maybe", "yes or no" },
                 { "Restart=sometimes", "no, on-failure or always" },
                 { "ExtraArguments=--foo \"bar", "unbalanced quote" },

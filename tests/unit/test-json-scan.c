@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* The scan for the top-level "state" of Cloud Hypervisor's VmInfo reply. */
+/* The scan for the top-level "state" of Cloud Hypervisor's VmInfo reply, and the member paths,
+ * array elements and values that 'vm info' reads. */
 
 #include <setjmp.h>
 #include <stdarg.h>
@@ -79,11 +80,68 @@ static void test_json_malformed(void **state) {
         }
 }
 
+static const char *const path_cpus[] = { "config", "cpus", "boot_vcpus", NULL };
+
+static void test_json_member_path(void **state) {
+        const char *json = "{\"config\": {\"payload\": {\"cmdline\": \"cpus={\\\"boot_vcpus\\\":9}\"},"
+                           " \"cpus\": {\"max_vcpus\": 8, \"boot_vcpus\": 4}}, \"boot_vcpus\": 7}";
+        const char *v;
+        uint64_t u = 0;
+
+        assert_int_equal(json_member_path(json, path_cpus, &v), 0);
+        assert_int_equal(json_value_uint(v, &u), 0);
+        assert_int_equal(u, 4);   /* not the decoy in the command line, nor the top-level one */
+        assert_int_equal(json_member_path(json, (const char *const[]) { "config", "memory", NULL }, &v), -ENOENT);
+        /* A member of a number is a type error, not a malformed text. */
+        assert_int_equal(json_member_path(json, (const char *const[]) { "boot_vcpus", "x", NULL }, &v), -EMEDIUMTYPE);
+}
+
+static void test_json_array_element(void **state) {
+        const char *json = "[ {\"id\": \"a,]\"}, [1, 2], \"x\" ]";
+        const char *v;
+        char buf[8];
+
+        assert_int_equal(json_array_element(json, 0, &v), 0);
+        assert_int_equal(json_object_member(v, "id", &v), 0);
+        assert_int_equal(json_value_string(v, buf, sizeof buf), 0);
+        assert_string_equal(buf, "a,]");
+        assert_int_equal(json_array_element(json, 2, &v), 0);
+        assert_int_equal(json_value_string(v, buf, sizeof buf), 0);
+        assert_string_equal(buf, "x");
+        assert_int_equal(json_array_element(json, 3, &v), -ENOENT);
+        assert_int_equal(json_array_element("[]", 0, &v), -ENOENT);
+        assert_int_equal(json_array_element("{}", 0, &v), -EMEDIUMTYPE);
+        assert_int_equal(json_array_element("[1, ", 1, &v), -EBADMSG);
+        assert_int_equal(json_array_element("[1 2]", 1, &v), -EBADMSG);
+}
+
+static void test_json_values(void **state) {
+        uint64_t u = 42;
+        bool b = false;
+
+        assert_int_equal(json_value_uint(" 18446744073709551615", &u), 0);
+        assert_true(u == UINT64_MAX);
+        assert_int_equal(json_value_uint("18446744073709551616", &u), -ERANGE);
+        assert_int_equal(json_value_uint("-1", &u), -ERANGE);
+        assert_int_equal(json_value_uint("1.5", &u), -ERANGE);
+        assert_int_equal(json_value_uint("1e3", &u), -ERANGE);
+        assert_int_equal(json_value_uint("\"1\"", &u), -EMEDIUMTYPE);
+        assert_int_equal(json_value_uint("null", &u), -EMEDIUMTYPE);
+        assert_int_equal(json_value_bool("true,", &b), 0);
+        assert_true(b);
+        assert_int_equal(json_value_bool("false}", &b), 0);
+        assert_false(b);
+        assert_int_equal(json_value_bool("1", &b), -EMEDIUMTYPE);
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_json_state),
                 cmocka_unit_test(test_json_state_missing),
                 cmocka_unit_test(test_json_malformed),
+                cmocka_unit_test(test_json_member_path),
+                cmocka_unit_test(test_json_array_element),
+                cmocka_unit_test(test_json_values),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -355,11 +355,13 @@ static void test_only_what_is_needed(void **state) {
 
 static void test_serial(void **state) {
         static const struct {
-                const char *setting, *value;
+                const char *setting, *value, *console;
         } cases[] = {
-                { "journal", "tty" },
-                { "file", "file=/var/log/nestvirt/s.serial.log" },
-                { "off", "off" },
+                { "journal", "tty", "off" },
+                { "file", "file=/var/log/nestvirt/s.serial.log", "off" },
+                { "off", "off", "off" },
+                /* The socket for 'vm console'; the virtio console keeps boot output in the journal. */
+                { "socket", "socket=/run/nestvirt/s/serial.sock", "tty" },
         };
         for (size_t i = 0; i < ELEMENTSOF(cases); i++) {
                 Fixture f;
@@ -367,7 +369,7 @@ static void test_serial(void **state) {
                 assert_non_null(conf);
                 build(&f, conf);
                 assert_string_equal(value_of(&f, "--serial"), cases[i].value);
-                assert_string_equal(value_of(&f, "--console"), "off");
+                assert_string_equal(value_of(&f, "--console"), cases[i].console);
                 done(&f);
         }
 }
