@@ -2,6 +2,8 @@
 /* Which VM gets which device (by address, by id, with its IOMMU group and slot), and so which
  * NUMA node each VM lives on. */
 #include "plan-devices.h"
+#include "plan-id-match.h"
+#include "plan-slots.h"
 #include "util.h"
 
 /* A VM that fails gives back what it took at once, so one bad VM never starves the others. */
@@ -10,58 +12,6 @@ static void release_vm(Planner *p, size_t vm) {
                 if (p->slots[d].owner == (int) vm)
                         p->slots[d].owner = UNCLAIMED;
         p->plan->vms[vm].n_devices = 0;
-}
-
-const char *plan_owner_name(const Planner *p, int owner) {
-        return owner >= 0 ? p->config->vms[owner].name : "[Host] Passthrough=";
-}
-
-bool plan_match_id(const PciDevice *d, const DeviceMatch *m) {
-        return !m->by_address && d->vendor == m->vendor && d->device == m->device;
-}
-
-static int device_index(const Inventory *inv, const PciDevice *d) {
-        return (int) (d - inv->devices);
-}
-
-static int add_vm_device(VmPlan *vp, size_t device) {
-        size_t *x = ARRAY_APPEND(vp->devices, vp->n_devices);
-        if (!x)
-                return -ENOMEM;
-        *x = device;
-        return 0;
-}
-
-/* Whether O goes to whoever takes D: another endpoint of D's IOMMU group, or, under
- * virtio-iommu where groups form only when a driver probes, another function of D's slot
- * (see claim_slot_functions()). */
-static bool follows(const PciDevice *o, const PciDevice *d) {
-        if (o == d || o->bridge)
-                return false;
-        if (d->iommu_group >= 0)
-                return o->iommu_group == d->iommu_group;
-        return o->iommu_group < 0 && o->address.domain == d->address.domain && o->address.bus == d->address.bus &&
-               o->address.slot == d->address.slot;
-}
-
-/* The first device that would go along with D but belongs to another VM than VM, or -1. A
- * device is free for a VM only when its whole group is: taking one whose sibling another VM
- * holds would cost both VMs their units. */
-static int group_taken_by_other(const Planner *p, size_t d, int vm) {
-        const PciDevice *dev = &p->inv->devices[d];
-        for (size_t o = 0; o < p->inv->n_devices; o++)
-                if (p->slots[o].owner >= 0 && p->slots[o].owner != vm && follows(&p->inv->devices[o], dev))
-                        return (int) o;
-        return -1;
-}
-
-/* Free for VM: nobody's (or only [Host] Passthrough='s, which a VM overrides), and so is its group. */
-bool plan_device_free_for(const Planner *p, size_t d, int vm) {
-        return p->slots[d].owner < 0 && !p->inv->devices[d].bridge && group_taken_by_other(p, d, vm) < 0;
-}
-
-static void claim(Planner *p, size_t device, int owner, ClaimReason reason, Location where) {
-        p->slots[device] = (Slot) { .owner = owner, .reason = reason, .where = where };
 }
 
 static void claim_passthrough(Planner *p) {
@@ -82,7 +32,7 @@ static void claim_passthrough(Planner *p) {
                                          "name the device behind it", what, dev->name);
                                 continue;
                         }
-                        claim(p, d, HOST, CLAIM_PASSTHROUGH, m->where);
+                        plan_claim(p, d, HOST, CLAIM_PASSTHROUGH, m->where);
                 }
                 if (found == 0)
                         diag_add(&p->plan->diagnostics, DIAG_WARNING, m->where, NULL, NULL,
@@ -106,7 +56,7 @@ static void claim_addresses(Planner *p, size_t vm) {
                                  "match by vendor:device so the image works on every machine type", a);
                         continue;
                 }
-                size_t d = device_index(p->inv, dev);
+                size_t d = (size_t) (dev - p->inv->devices);
                 if (dev->bridge) {
                         VM_ERROR(p, vm, m->where, a,
                                  "Device=%s is a PCI bridge, which cannot be passed through; name the device "
@@ -119,7 +69,7 @@ static void claim_addresses(Planner *p, size_t vm) {
                                  p->slots[d].where.file, p->slots[d].where.line);
                         continue;
                 }
-                int o = group_taken_by_other(p, d, (int) vm);
+                int o = plan_group_taken_by_other(p, d, (int) vm);
                 if (o >= 0) {
                         const Slot *os = &p->slots[o];
                         const char *other = p->inv->devices[o].name, *who = plan_owner_name(p, os->owner);
@@ -133,8 +83,8 @@ static void claim_addresses(Planner *p, size_t vm) {
                                          a, other, other, who, os->where.file, os->where.line);
                         continue;
                 }
-                claim(p, d, (int) vm, CLAIM_VM, m->where);
-                if (add_vm_device(&p->plan->vms[vm], d) < 0)
+                plan_claim(p, d, (int) vm, CLAIM_VM, m->where);
+                if (plan_add_vm_device(&p->plan->vms[vm], d) < 0)
                         p->plan->diagnostics.oom = true;
         }
 }
@@ -248,12 +198,6 @@ static void claim_siblings(Planner *p) {
                 if (inv->devices[d].iommu_group >= 0)
                         claim_group(p, d, by_group, n);
         }
-}
-
-void plan_take_device(Planner *p, size_t vm, size_t d, Location where) {
-        claim(p, d, (int) vm, CLAIM_VM, where);
-        if (add_vm_device(&p->plan->vms[vm], d) < 0)
-                p->plan->diagnostics.oom = true;
 }
 
 void plan_assign_devices(Planner *p) {

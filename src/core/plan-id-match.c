@@ -2,7 +2,8 @@
 /* A VM's vendor:device matches: the node or nodes it lives on, and the free devices it takes
  * there (DESIGN.md "Device matches", "VMs on several nodes"). Runs for each VM after every VM's
  * addresses are claimed. */
-#include "plan-internal.h"
+#include "plan-id-match.h"
+#include "plan-slots.h"
 #include "util.h"
 
 /* Node ids as the kernel numbers them (MAX_NUMNODES is at most 1 << 10). */

@@ -31,17 +31,6 @@ typedef struct Planner {
                 (p)->plan->vms[vm].valid = false;                                                   \
         } while (0)
 
-/* Shared by plan-devices.c and plan-id-match.c. */
-const char *plan_owner_name(const Planner *p, int owner);
-bool plan_match_id(const PciDevice *d, const DeviceMatch *m);
-/* Free for VM: nobody's (or only [Host] Passthrough='s, which a VM overrides), and so is every
- * device that would go along with it (its IOMMU group, or its slot without groups). */
-bool plan_device_free_for(const Planner *p, size_t d, int vm);
-/* Claims device D for VM, from the Device= line at WHERE, and hands it to the VM. */
-void plan_take_device(Planner *p, size_t vm, size_t d, Location where);
-/* The VM's id matches (after every VM's addresses): its node or nodes, then the devices. */
-void plan_take_id_matches(Planner *p, size_t vm);
-
 /* The host's first NUMA node, NODE_NONE without NUMA information. */
 static inline int plan_first_node(const Inventory *inv) {
         return inv->n_nodes > 0 ? (int) inv->nodes[0].id : NODE_NONE;
