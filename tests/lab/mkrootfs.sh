@@ -5,7 +5,8 @@
 # A minimal Debian root file system tree for lab boots that switch root (scenarios
 # 6, 9 and 10), made from this host's own installed packages (no download): the
 # files of systemd-sysv, systemd, udev, kmod, util-linux, mount, bash, coreutils,
-# genisoimage (scenario 10's cloud-init seed) and their installed
+# genisoimage (scenario 10's cloud-init seed), libnftables1 (nestvirt links it for Network=nat;
+# libkmod, libblkid and libsystemd come with kmod, util-linux and systemd) and their installed
 # Depends/Pre-Depends, as `dpkg -L` lists them, plus a minimal
 # /etc (passwd, group, hostname, empty machine-id and fstab). No maintainer script
 # runs: systemd boots it to multi-user.target with only its static units.
@@ -17,7 +18,7 @@ set -euo pipefail
 
 [ $# -eq 1 ] || { echo "usage: $0 OUTDIR" >&2; exit 2; }
 out=$1
-roots="systemd-sysv systemd udev kmod util-linux mount bash coreutils libc-bin genisoimage"
+roots="systemd-sysv systemd udev kmod util-linux mount bash coreutils libc-bin genisoimage libnftables1"
 
 log() { echo "mkrootfs: $*" >&2; }
 
