@@ -267,7 +267,8 @@ else
     log "debootstrap layer in $((SECONDS - t0)) s: $base_tar ($(du -h "$base_tar" | cut -f1))"
 fi
 
-pkgs=("linux-image-$arch" "$tool" zstd)
+# libnftables1: the package's one dependency the minbase root lacks (dpkg -i installs none).
+pkgs=("linux-image-$arch" "$tool" zstd libnftables1)
 # busybox: what initramfs-tools recommends (BUSYBOX=auto takes it), left out by --no-install-recommends.
 [ "$tool" = initramfs-tools ] && pkgs+=(busybox)
 read -ra more <<< "${include//,/ }"
