@@ -46,9 +46,11 @@ static void put_code_point(char *buf, size_t size, size_t *n, unsigned cp) {
 
 /* P points at the opening quote. Unescapes into BUF (may be NULL to just skip) and returns the
  * position after the closing quote, or NULL when the string is malformed. *RET_LENGTH gets the
- * full unescaped length, which exceeds SIZE - 1 when BUF was too small. */
-static const char *read_string(const char *p, char *buf, size_t size, size_t *ret_length) {
+ * full unescaped length, which exceeds SIZE - 1 when BUF was too small; *RET_NUL whether a
+ * \u0000 was among it, which a C string cannot carry. */
+static const char *read_string(const char *p, char *buf, size_t size, size_t *ret_length, bool *ret_nul) {
         size_t n = 0;
+        bool nul = false;
 
         for (p++;; p++) {
                 unsigned char c = *p;
@@ -79,6 +81,7 @@ static const char *read_string(const char *p, char *buf, size_t size, size_t *re
                                 cp = cp * 16 + (unsigned) h;
                         }
                         p += 4;
+                        nul = nul || cp == 0;
                         put_code_point(buf, size, &n, cp);
                         break;
                 }
@@ -90,6 +93,8 @@ static const char *read_string(const char *p, char *buf, size_t size, size_t *re
                 buf[MIN(n, size - 1)] = 0;
         if (ret_length)
                 *ret_length = n;
+        if (ret_nul)
+                *ret_nul = nul;
         return p + 1;
 }
 
@@ -97,7 +102,7 @@ static const char *read_string(const char *p, char *buf, size_t size, size_t *re
  * strings: their insides are never looked at, so checking their grammar would buy nothing. */
 static const char *skip_value(const char *p) {
         if (*p == '"')
-                return read_string(p, NULL, 0, NULL);
+                return read_string(p, NULL, 0, NULL, NULL);
 
         if (*p == '{' || *p == '[') {
                 size_t depth = 0;
@@ -105,7 +110,7 @@ static const char *skip_value(const char *p) {
                         if (*p == 0)
                                 return NULL;
                         if (*p == '"') {
-                                p = read_string(p, NULL, 0, NULL);
+                                p = read_string(p, NULL, 0, NULL, NULL);
                                 if (!p)
                                         return NULL;
                                 p--;  /* the loop steps past the closing quote */
@@ -141,7 +146,7 @@ int json_object_member(const char *json, const char *key, const char **ret) {
 
                 if (*p != '"')
                         return -EBADMSG;
-                p = read_string(p, name, sizeof name, &n);
+                p = read_string(p, name, sizeof name, &n, NULL);
                 if (!p)
                         return -EBADMSG;
                 p = skip_space(p);
@@ -208,11 +213,12 @@ int json_array_element(const char *json, size_t index, const char **ret) {
 int json_value_string(const char *value, char *buf, size_t size) {
         const char *p = skip_space(value);
         size_t n;
+        bool nul;
 
         if (*p != '"')
                 return -EMEDIUMTYPE;
-        if (!read_string(p, buf, size, &n))
-                return -EBADMSG;
+        if (!read_string(p, buf, size, &n, &nul) || nul)
+                return -EBADMSG;   /* a NUL inside would cut the value short unseen */
         return n < size ? 0 : -ENOBUFS;
 }
 

@@ -22,7 +22,8 @@ int json_member_path(const char *json, const char *const *path, const char **ret
 int json_array_element(const char *json, size_t index, const char **ret);
 
 /* Read the value at VALUE. All return -EMEDIUMTYPE when it is of another type. */
-/* Unescaped into BUF; -ENOBUFS when it does not fit SIZE, -EBADMSG when malformed. */
+/* Unescaped into BUF; -ENOBUFS when it does not fit SIZE, -EBADMSG when malformed or when it
+ * holds a \u0000, which a C string would silently end at. */
 int json_value_string(const char *value, char *buf, size_t size);
 /* A non-negative integer; -ERANGE for a negative one, a fraction, an exponent, or > UINT64_MAX. */
 int json_value_uint(const char *value, uint64_t *ret);

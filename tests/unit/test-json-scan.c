@@ -47,6 +47,9 @@ static void test_json_state_missing(void **state) {
         /* A name that merely starts with the key, or embeds a NUL after it. */
         assert_int_equal(json_top_level_string("{\"states\":\"Running\"}", "state", buf, sizeof buf), -ENOENT);
         assert_int_equal(json_top_level_string("{\"state\\u0000x\":\"Running\"}", "state", buf, sizeof buf), -ENOENT);
+        /* A value with a NUL in it, short or long, is refused rather than cut at the NUL. */
+        assert_int_equal(json_top_level_string("{\"state\":\"\\u0000Running\"}", "state", buf, sizeof buf), -EBADMSG);
+        assert_int_equal(json_top_level_string("{\"state\":\"Run\\u0000ning and more\"}", "state", buf, sizeof buf), -EBADMSG);
         assert_int_equal(json_top_level_string("{\"state\":3}", "state", buf, sizeof buf), -EMEDIUMTYPE);
         assert_int_equal(json_top_level_string("{\"state\":{\"a\":1}}", "state", buf, sizeof buf), -EMEDIUMTYPE);
         assert_int_equal(json_top_level_string("{\"state\":\"Shutdown\"}", "state", buf, sizeof buf), -ENOBUFS);

@@ -70,7 +70,7 @@ PY
         "unreadable: the file not owned by root, named, with the fix"
     expect_grep report "${gen}$e/40-shared.conf: refusing to read: writable by its group \\(mode 0664\\); run chmod go-w $e/40-shared.conf$" \
         "unreadable: the group-writable drop-in, named, with the fix"
-    expect_grep report "${gen}$e/50-dir.conf: not a regular file; replace it with one$" \
+    expect_grep report "${gen}$e/50-dir.conf: refusing to read: it is a directory, not a regular file; replace it with one" \
         "unreadable: the directory where a drop-in should be, named"
     expect_grep report "${gen}$e/10-empty.conf: empty, it configures nothing; write \\[Host\\] or \\[VM NAME\\] sections into it" \
         "empty: the empty drop-in, named"
