@@ -11,9 +11,9 @@
 /* Seconds, from --timeout; 0 means the subcommand's default. */
 extern unsigned arg_timeout;
 
-/* ROOT/run/nestvirt/NAME/api.sock (the unit's RuntimeDirectory); NULL on OOM. */
+/* ROOT/run/nestvirt/vm/NAME/api.sock (the unit's RuntimeDirectory); NULL on OOM. */
 char *vm_api_socket_path(const char *root, const char *name);
-/* ROOT/run/nestvirt/NAME/cidata.iso, the NoCloud seed built by 'vm prepare'. */
+/* ROOT/run/nestvirt/vm/NAME/cidata.iso, the NoCloud seed built by 'vm prepare'. */
 char *vm_seed_path(const char *root, const char *name);
 
 /* vm argv: the exact Cloud Hypervisor command line, one argument per line. */

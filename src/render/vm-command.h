@@ -3,7 +3,10 @@
 
 #include "plan.h"
 
-#define VM_RUNTIME_DIR "/run/nestvirt"
+/* Each VM's runtime directory is VM_RUNTIME_DIR/NAME: a level of their own, so that no VM name
+ * can coincide with a file of nestvirt's own in /run/nestvirt (initrd-config). */
+#define VM_RUNTIME_DIRECTORY "nestvirt/vm"   /* as RuntimeDirectory= takes it, under /run */
+#define VM_RUNTIME_DIR "/run/" VM_RUNTIME_DIRECTORY
 #define VM_LOG_DIR "/var/log/nestvirt"
 /* Cloud Hypervisor's API socket, in the VM's runtime directory. */
 #define VM_API_SOCKET "api.sock"

@@ -42,7 +42,7 @@ int vm_unit_render(const Plan *plan, size_t vm, const char *root, char **ret) {
 
         /* The VM name is [a-z0-9-]: it needs no escaping on these lines. */
         sb_append(&b, "\n[Service]\nType=exec\n");
-        sb_appendf(&b, "RuntimeDirectory=nestvirt/%s\nRuntimeDirectoryMode=0700\n", c->name);
+        sb_appendf(&b, "RuntimeDirectory=" VM_RUNTIME_DIRECTORY "/%s\nRuntimeDirectoryMode=0700\n", c->name);
         if (c->serial == SERIAL_FILE)
                 sb_append(&b, "LogsDirectory=nestvirt\n");
         /* Refuse with one clear line per problem rather than let Cloud Hypervisor fail halfway. */

@@ -11,7 +11,7 @@
 #include "vm-command.h"
 #include "vm-verbs.h"
 
-/* systemd creates the runtime directory (RuntimeDirectory=nestvirt/NAME, mode 0700) before
+/* systemd creates the runtime directory (RuntimeDirectory=nestvirt/vm/NAME, mode 0700) before
  * ExecStartPre=; an admin running prepare by hand, or a test under --root, may not have it. */
 static int ensure_runtime_dir(const char *dir) {
         _cleanup_(freep) char *p = strdup(dir);

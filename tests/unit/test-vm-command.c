@@ -94,7 +94,7 @@ static void test_vm_command_build(void **state) {
 
         static const char *const expected[] = {
                 "/usr/local/bin/cloud-hypervisor",
-                "--api-socket", "path=/run/nestvirt/train0/api.sock",
+                "--api-socket", "path=/run/nestvirt/vm/train0/api.sock",
                 "--cpus", "boot=2,affinity=[0@[0-3],1@[0-3]]",
                 "--memory", "size=0",
                 "--memory-zone", "id=mem0,size=4G,hugepages=on,hugepage_size=1G,host_numa_node=0",
@@ -315,7 +315,7 @@ static void test_every_option_in_order(void **state) {
                   "Disk=/images/root.raw\nCloudInit=/etc/nestvirt/all/\nNetwork=tap\nTapName=tap-all\n"
                   "MAC=52:54:00:00:00:01\nSerial=off\nExtraArguments=--rng src=/dev/urandom\n");
         static const char *const expected[] = {
-                "--api-socket", "path=/run/nestvirt/all/api.sock",
+                "--api-socket", "path=/run/nestvirt/vm/all/api.sock",
                 "--cpus", "boot=2,affinity=[0@[0-3],1@[0-3]]",
                 "--memory", "size=0",
                 "--memory-zone", "id=mem0,size=3G,hugepages=on,hugepage_size=1G,host_numa_node=0",
@@ -323,7 +323,7 @@ static void test_every_option_in_order(void **state) {
                 "--initramfs", "/boot/initrd",
                 "--cmdline", "console=ttyS0",
                 "--disk", "path=/images/root.raw,image_type=raw",
-                "--disk", "path=/run/nestvirt/all/cidata.iso,readonly=on,image_type=raw",
+                "--disk", "path=/run/nestvirt/vm/all/cidata.iso,readonly=on,image_type=raw",
                 "--device", "path=/sys/bus/pci/devices/0000:42:00.0,id=dev0",
                 "--device", "path=/sys/bus/pci/devices/0000:41:00.0,id=gpu0",
                 "--device", "path=/sys/bus/pci/devices/0000:43:00.0,id=gpu1",
@@ -341,7 +341,7 @@ static void test_only_what_is_needed(void **state) {
         Fixture f;
         build(&f, "[VM bare]\nMemory=1G\nFirmware=/fw\nCPUAffinity=none\n");
         static const char *const expected[] = {
-                "--api-socket", "path=/run/nestvirt/bare/api.sock",
+                "--api-socket", "path=/run/nestvirt/vm/bare/api.sock",
                 "--cpus", "boot=1",
                 "--memory", "size=0",
                 "--memory-zone", "id=mem0,size=1G,hugepages=on,hugepage_size=1G,host_numa_node=0",
