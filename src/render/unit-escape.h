@@ -15,6 +15,8 @@ void unit_append_exec_word(StringBuffer *b, const char *s);
 void unit_append_path_word(StringBuffer *b, const char *s);
 /* A whole command line from argv, words separated by single spaces. */
 void unit_append_exec_argv(StringBuffer *b, char * const *argv);
+/* The same, but word i's bytes from LITERAL[i] on are a ${VAR} reference systemd is to expand. */
+void unit_append_exec_argv_expanding(StringBuffer *b, char * const *argv, const size_t *literal);
 
 /* A value inside a Cloud Hypervisor option list ("path=...,id=..."): its parser splits on commas
  * outside quotes and brackets and strips double quotes, doubling "" for a literal one. */

@@ -18,9 +18,10 @@ static bool vm_has_devices(const Plan *plan, size_t vm) {
 int vm_unit_render(const Plan *plan, size_t vm, const char *root, char **ret) {
         const VmConfig *c = plan->vms[vm].config;
         _cleanup_(strv_freep) char **argv = NULL;
+        _cleanup_(freep) size_t *literal = NULL;
         StringBuffer b = {};
 
-        int r = vm_command_build(plan, vm, root, &argv);
+        int r = vm_command_build_for_unit(plan, vm, root, &argv, &literal);
         if (r < 0)
                 return r;
 
@@ -47,10 +48,15 @@ int vm_unit_render(const Plan *plan, size_t vm, const char *root, char **ret) {
                 sb_append(&b, "LogsDirectory=nestvirt\n");
         /* Refuse with one clear line per problem rather than let Cloud Hypervisor fail halfway. */
         sb_appendf(&b, "ExecStartPre=" NESTVIRT_BINARY " vm preflight %s\n", c->name);
-        /* Stale API socket, cloud-init seed. */
+        /* Stale API socket, cloud-init seed, and the disks' image types, read from the images now
+         * that they can be (the generator may run before /var is mounted or a disk is fetched). */
         sb_appendf(&b, "ExecStartPre=" NESTVIRT_BINARY " vm prepare %s\n", c->name);
+        /* systemd reads it anew before each command, so ExecStart= sees what prepare wrote; "-":
+         * the commands before prepare run without it. */
+        if (c->n_disks > 0)
+                sb_appendf(&b, "EnvironmentFile=-" VM_RUNTIME_DIR "/%s/" VM_DISK_TYPES_FILE "\n", c->name);
         sb_append(&b, "ExecStart=");
-        unit_append_exec_argv(&b, argv);
+        unit_append_exec_argv_expanding(&b, argv, literal);
         sb_append(&b, "\n");
         /* Cloud Hypervisor has no sd_notify: the unit is up when the API says the VM runs.
          * Mapping guest memory for VFIO takes longer the more there is: allow a second per GiB. */

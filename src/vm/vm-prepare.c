@@ -6,6 +6,7 @@
 #include <sys/un.h>
 
 #include "cloud-init-seed.h"
+#include "disk-image.h"
 #include "log.h"
 #include "util.h"
 #include "vm-command.h"
@@ -111,6 +112,56 @@ static int remove_old_seed(const char *path, bool announce) {
         return 0;
 }
 
+/* Each disk's image type, read from the image itself now that it can be: the unit's ExecStart=
+ * takes image_type=${NESTVIRT_DISK<i>_TYPE} from this file (EnvironmentFile=). Written anew at
+ * each start, whole or not at all; a disk that cannot be read or is neither raw nor qcow2 stops
+ * the start here (preflight has said so already). */
+static int write_disk_types(const VmConfig *c, const char *dir) {
+        if (c->n_disks == 0)
+                return 0;   /* the unit reads no such file */
+        StringBuffer b = {};
+        sb_appendf(&b, "# Written by 'nestvirt vm prepare %s' at the VM's start: the image type of each Disk=.\n",
+                   c->name);
+        for (size_t i = 0; i < c->n_disks; i++) {
+                const DiskConfig *d = &c->disks[i];
+                _cleanup_(freep) char *real = path_under_root(arg_root, d->path);
+                DiskImageType type;
+                const char *format = NULL;
+                int r = real ? disk_image_type_read(real, &type, &format) : -ENOMEM;
+                if (r >= 0 && type == DISK_IMAGE_UNSUPPORTED)
+                        r = -EMEDIUMTYPE;
+                if (r < 0) {
+                        sb_done(&b);
+                        if (r == -ENOMEM)
+                                return log_oom();
+                        if (r == -EMEDIUMTYPE)
+                                return log_error_errno(r, "Disk=%s is a %s image; Cloud Hypervisor is given raw or "
+                                                       "qcow2 only: convert it with qemu-img convert -O qcow2",
+                                                       d->path, format);
+                        return log_error_errno(r, "Cannot read Disk=%s to tell its image type: %m", d->path);
+                }
+                char variable[VM_DISK_TYPE_VARIABLE_MAX];
+                vm_disk_type_variable(i, variable);
+                sb_appendf(&b, "%s=%s\n", variable, disk_image_type_to_string(type));
+        }
+        _cleanup_(freep) char *text = sb_steal(&b);
+        _cleanup_(freep) char *path = strjoin(dir, "/" VM_DISK_TYPES_FILE);
+        _cleanup_(freep) char *temporary = strjoin(dir, "/." VM_DISK_TYPES_FILE ".tmp");
+        if (!text || !path || !temporary)
+                return log_oom();
+        _cleanup_(closep) int fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
+        if (fd < 0)
+                return log_error_errno(errno, "Cannot create %s: %m", temporary);
+        size_t n = strlen(text);
+        errno = 0;
+        if (write(fd, text, n) != (ssize_t) n || rename(temporary, path) < 0) {
+                int e = errno ?: EIO;
+                (void) unlink(temporary);
+                return log_error_errno(e, "Cannot write %s: %m", path);
+        }
+        return 0;
+}
+
 int vm_prepare(Context *ctx, size_t vm) {
         const VmConfig *c = ctx->plan.vms[vm].config;
         int r;
@@ -130,6 +181,9 @@ int vm_prepare(Context *ctx, size_t vm) {
         if (r < 0)
                 return r;
 
+        r = write_disk_types(c, dir);
+        if (r < 0)
+                return r;
         r = remove_old_seed(seed, !c->cloud_init.value);
         if (r < 0 || !c->cloud_init.value)
                 return r;

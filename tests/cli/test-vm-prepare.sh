@@ -245,5 +245,34 @@ check "the VM's runtime directory is its own" test -d "$img/run/nestvirt/vm/init
 expect "its API socket is in its own directory" 0 'path=/run/nestvirt/vm/initrd-config/api.sock' \
         -- "$nestvirt" vm argv initrd-config --root "$img"
 
+# The disks' image types are read from the images at the start, never guessed from their names:
+# Ubuntu's *-cloudimg-amd64.img is qcow2, a raw image may well be called *.qcow2.
+cat >> "$img/etc/nestvirt.conf" <<'CONF'
+
+[VM disks]
+CPUs=1
+Memory=1G
+Kernel=/var/lib/cloud-hypervisor/vmlinux
+Disk=/var/lib/nestvirt/disks/jammy-server-cloudimg-amd64.img
+Disk=/var/lib/nestvirt/disks/data.qcow2,readonly
+CONF
+mkdir -p "$img/var/lib/nestvirt/disks"
+printf 'QFI\373\0\0\0\3' > "$img/var/lib/nestvirt/disks/jammy-server-cloudimg-amd64.img"
+printf 'not a qcow2 header' > "$img/var/lib/nestvirt/disks/data.qcow2"
+types=$img/run/nestvirt/vm/disks/disk-types.env
+expect "prepare reads the disks' image types" 0 '!Cannot' -- prepare disks
+check "a qcow2 image named .img is qcow2" grep -qx "NESTVIRT_DISK0_TYPE=qcow2" "$types"
+check "a raw image named .qcow2 is raw" grep -qx "NESTVIRT_DISK1_TYPE=raw" "$types"
+expect "vm argv shows the types the start uses" 0 \
+        '^path=/var/lib/nestvirt/disks/jammy-server-cloudimg-amd64.img,image_type=qcow2$' \
+        '^path=/var/lib/nestvirt/disks/data.qcow2,readonly=on,image_type=raw$' -- "$nestvirt" vm argv disks --root "$img"
+rm "$img/var/lib/nestvirt/disks/data.qcow2"
+expect "vm argv says an image it cannot read is decided at the start" 0 \
+        'data.qcow2 cannot be read.*decided when the VM starts' 'image_type=\$\{NESTVIRT_DISK1_TYPE\}$' \
+        -- "$nestvirt" vm argv disks --root "$img"
+expect "prepare refuses an image it cannot read" 1 'Cannot read Disk=/var/lib/nestvirt/disks/data.qcow2' -- prepare disks
+printf 'vhdxfile' > "$img/var/lib/nestvirt/disks/data.qcow2"
+expect "prepare refuses a vhdx image" 1 'data.qcow2 is a vhdx image; Cloud Hypervisor is given raw or qcow2 only' -- prepare disks
+
 echo "1..$n"
 [ "$failed" = 0 ]
