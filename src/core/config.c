@@ -8,6 +8,7 @@
 #include "conf-parser.h"
 #include "config-keys.h"
 #include "config.h"
+#include "utf8.h"
 #include "util.h"
 
 typedef struct ParseState {
@@ -196,7 +197,27 @@ int config_parse_buffer(Config *c, const char *file, const char *data, bool stri
         return conf_parse_buffer(f, data, strlen(data), on_section, on_item, &s, &c->diagnostics);
 }
 
+/* A name the units cannot carry (it goes into SourcePath=), shown with '?' for each bad byte so
+ * the message itself stays one line. */
+static int refuse_file_name(Config *c, const char *logical) {
+        _cleanup_(freep) char *shown = strdup(logical);
+        if (!shown)
+                return -ENOMEM;
+        for (char *p = shown; *p; p++)
+                if ((unsigned char) *p < ' ' || (unsigned char) *p >= 127)
+                        *p = '?';
+        const char *f = intern_file(c, shown, true);
+        if (!f)
+                return -ENOMEM;
+        diag_add(&c->diagnostics, DIAG_ERROR, (Location) { f, 0 }, NULL, NULL,
+                 "the file name has control characters or is not UTF-8, and goes into the units' SourcePath=: "
+                 "the file is not read; rename it");
+        return 0;
+}
+
 static int load_one(Config *c, const char *root, const ConfFile *file, const ConfPolicy *policy, bool strict) {
+        if (!string_is_safe_text(file->logical))
+                return refuse_file_name(c, file->logical);
         const char *f = intern_file(c, file->logical, false);
         if (!f)
                 return -ENOMEM;

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "unit-escape.h"
+#include "utf8.h"
 
 void unit_append_specifier_escaped(StringBuffer *b, const char *s) {
         for (; *s; s++) {
@@ -7,6 +8,26 @@ void unit_append_specifier_escaped(StringBuffer *b, const char *s) {
                         sb_append_char(b, '%');
                 sb_append_char(b, *s);
         }
+}
+
+/* A plain setting's value is the rest of its line, taken as it is: no quoting or C escapes
+ * could bring a newline, another control character, bytes that are not UTF-8 (systemd drops
+ * such lines), white space at either end (stripped) or a final backslash (it continues the
+ * line) through. Only % can be escaped. */
+static bool setting_value_is_representable(const char *s) {
+        size_t n = strlen(s);
+        if (n == 0 || !string_is_safe_text(s))
+                return false;
+        return !strchr(" \t", s[0]) && !strchr(" \t\\", s[n - 1]);
+}
+
+bool unit_append_setting(StringBuffer *b, const char *key, const char *value) {
+        if (!setting_value_is_representable(value))
+                return false;
+        sb_appendf(b, "%s=", key);
+        unit_append_specifier_escaped(b, value);
+        sb_append_char(b, '\n');
+        return true;
 }
 
 static bool needs_quotes(const char *s, size_t n) {

@@ -7,6 +7,9 @@
 
 /* A value of a plain setting (Description=, SourcePath=): only specifiers are special. */
 void unit_append_specifier_escaped(StringBuffer *b, const char *s);
+/* "KEY=VALUE\n" with VALUE's specifiers escaped, or nothing, returning false, when VALUE cannot
+ * be carried on a unit file line at all (control characters, not UTF-8, ...). */
+bool unit_append_setting(StringBuffer *b, const char *key, const char *value);
 /* One word of ExecStart=: specifiers (%), environment variables ($), and systemd's word splitting
  * (whitespace, quotes, backslashes, control characters) are neutralized. */
 void unit_append_exec_word(StringBuffer *b, const char *s);
