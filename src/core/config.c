@@ -114,9 +114,36 @@ static int add_vm(Config *c, const char *name, Location where, size_t *ret) {
         return 0;
 }
 
+/* The first byte of S that is not well-formed UTF-8, or NULL: the units systemd loads, the
+ * journal and 'check --json' all need UTF-8, and so the message must not echo the bytes. */
+static const char *first_invalid_utf8(const char *s) {
+        size_t n = strlen(s);
+        for (size_t i = 0, l; i < n; i += l)
+                if ((l = utf8_sequence_length(s + i, n - i)) == 0)
+                        return s + i;
+        return NULL;
+}
+
+static int refuse_invalid_utf8(Config *c, VmConfig *vm, Location where, const char *what, const char *text) {
+        const char *bad = first_invalid_utf8(text);
+        if (!bad)
+                return 0;
+        diag_add(&c->diagnostics, DIAG_ERROR, where, vm ? vm->name : NULL, NULL,
+                 "%s is not valid UTF-8 (byte 0x%02x at offset %zu); write it as UTF-8", what,
+                 (unsigned char) *bad, (size_t) (bad - text));
+        if (vm)
+                vm->invalid = true;
+        return -EINVAL;
+}
+
 static int on_section(void *userdata, Location where, const char *section) {
         ParseState *s = userdata;
         const char *name;
+
+        if (refuse_invalid_utf8(s->config, NULL, where, "the section name", section) < 0) {
+                s->kind = SECTION_SKIP;
+                return 0;
+        }
 
         if (streq(section, "Host")) {
                 s->kind = SECTION_HOST;
@@ -158,6 +185,8 @@ static int on_item(void *userdata, Location where, const char *key, const char *
         VmConfig *vm = s->kind == SECTION_VM ? &c->vms[s->vm] : NULL;
 
         if (!key) {
+                if (refuse_invalid_utf8(c, vm, where, "the line", value) < 0)
+                        return 0;
                 /* A broken line: whatever it meant to set is missing, so a VM with one gets no unit. */
                 if (strchr(value, '='))
                         diag_add(&c->diagnostics, DIAG_ERROR, where, vm ? vm->name : NULL, NULL,
@@ -172,6 +201,13 @@ static int on_item(void *userdata, Location where, const char *key, const char *
         }
         if (s->kind != SECTION_HOST && s->kind != SECTION_VM)
                 return 0;   /* the section was reported already */
+        if (refuse_invalid_utf8(c, vm, where, "the key", key) < 0)
+                return 0;
+        _cleanup_(freep) char *what = strjoin("the value of ", key, "=");
+        if (!what)
+                return -ENOMEM;
+        if (refuse_invalid_utf8(c, vm, where, what, value) < 0)
+                return 0;
         return config_key_apply(c, vm, where, key, value, s->strict);
 }
 

@@ -185,5 +185,14 @@ check "the refused drop-ins define no VM" test ! -e "$out/normal/nestvirt-vm@nam
 check "a name with % \$ quotes backslash blanks is SourcePath= with only % doubled" \
         grep -qxF 'SourcePath=/etc/nestvirt.conf.d/20-50%% $HOME "q" b\c d.conf' "$out/normal/nestvirt-vm@odd.service"
 
+# check --json is JSON (UTF-8) whatever bytes reach a message: here a root whose name is Latin-1.
+t=$(tree json-bytes)
+mv "$t" "$work/caf"$'\xe9'
+json=$work/json-bytes.json
+timeout 10 "$nestvirt" check --json --root "$work/caf"$'\xe9' > "$json" 2>/dev/null
+check "check --json names the root (the bytes reached the output)" grep -q 'caf' "$json"
+check "check --json is valid UTF-8 JSON with a non-UTF-8 root" \
+        python3 -c 'import json, sys; json.loads(open(sys.argv[1], "rb").read().decode("utf-8", "strict"))' "$json"
+
 echo "1..$n"
 [ "$failed" = 0 ]

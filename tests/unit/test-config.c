@@ -75,6 +75,35 @@ static void expect_vm_error(const char *text, unsigned line, const char *needle)
         config_done(&c);
 }
 
+/* Bytes that are not UTF-8 make units systemd refuses and JSON that is not JSON: refused at
+ * their line by the parser itself (every entry point), and never echoed in the message. */
+static void test_invalid_utf8(void **state) {
+        static const char *const lines[] = {
+                "Cmdline=console=ttyS0 caf\xe9", "Disk=/var/lib/\xff.raw", "Kernel=/boot/\xc3\x28",
+                "ExtraArguments=--rng src=/dev/\xed\xa0\x80",   /* a UTF-16 surrogate */
+                "Firmware=/\xc0\xaf",                             /* an overlong '/' */
+                "TapName=t\xf5\x80\x80\x80",                      /* above U+10FFFF */
+                "MAC=\x80", "Caf\xe9=1",
+        };
+        for (size_t i = 0; i < ELEMENTSOF(lines); i++) {
+                _cleanup_(freep) char *text = strjoin("[VM a]\nMemory=1G\n", lines[i], "\n");
+                assert_non_null(text);
+                expect_vm_error(text, 3, "is not valid UTF-8");
+                Config c;
+                parse(&c, text, false);
+                for (size_t j = 0; j < c.diagnostics.n; j++)
+                        for (const char *m = c.diagnostics.items[j].message; *m; m++)
+                                assert_true((unsigned char) *m < 0x80);
+                config_done(&c);
+        }
+        expect_error("[VM caf\xe9]\nMemory=1G\n", 1, "the section name is not valid UTF-8 (byte 0xe9 at offset 6)");
+        /* Valid UTF-8 beyond ASCII is a value like any other. */
+        Config c;
+        parse(&c, "[VM a]\nMemory=1G\nKernel=/boot/vmlinuz-caf\xc3\xa9\n", true);
+        assert_int_equal(diag_count(&c.diagnostics, DIAG_ERROR), 0);
+        config_done(&c);
+}
+
 static void test_minimal_vm_and_defaults(void **state) {
         Config c;
         parse(&c, BASE_VM, true);
@@ -803,6 +832,7 @@ static void test_empty_file(void **state) {
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_minimal_vm_and_defaults),
+                cmocka_unit_test(test_invalid_utf8),
                 cmocka_unit_test(test_binary_garbage),
                 cmocka_unit_test(test_empty_file),
                 cmocka_unit_test(test_design_example),
