@@ -190,8 +190,8 @@ static int parse_tristate_key(const Assignment *a, void *data, size_t *n) {
 
 static int parse_page_count(const Assignment *a, void *data, size_t *n) {
         uint64_t v;
-        if (safe_atou64(a->value, &v) < 0 || v > 1u << 20)
-                return bad_value(a, a->value, "must be a count of 1 GiB pages, e.g. 2");
+        if (safe_atou64(a->value, &v) < 0 || v > PAGES_MAX)
+                return bad_value(a, a->value, "must be a count of 1 GiB pages up to 1048576 (1 PiB), e.g. 2");
         *(uint64_t *) data = v;
         return 0;
 }
@@ -233,7 +233,7 @@ static int parse_numa_node(const Assignment *a, void *data, size_t *n) {
         unsigned v;
         if (streq(a->value, "auto"))
                 vm->numa_node = -1;
-        else if (safe_atou(a->value, &v) < 0 || v > 1023)
+        else if (safe_atou(a->value, &v) < 0 || v >= NODE_MAX)
                 return bad_value(a, a->value, "must be auto or a node number such as 0");
         else
                 vm->numa_node = (int) v;
