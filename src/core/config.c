@@ -6,6 +6,7 @@
 
 #include "conf-files.h"
 #include "conf-parser.h"
+#include "tap-name.h"
 #include "config-keys.h"
 #include "config.h"
 #include "utf8.h"
@@ -278,6 +279,52 @@ static int load_one(Config *c, const char *root, const ConfFile *file, const Con
         return conf_parse_buffer(f, data, size, on_section, on_item, &s, &c->diagnostics);
 }
 
+/* VM's tap: TapName= (even without Network=tap, which is warned about), or the name derived for
+ * Network=tap; NULL for none. Sets *ret_where to the line that decides it. */
+static int effective_tap_name(const VmConfig *vm, char **ret, Location *ret_where) {
+        *ret = NULL;
+        if (!vm->tap_name.value && vm->network != NETWORK_TAP)
+                return 0;
+        *ret = vm_tap_name(vm);
+        *ret_where = vm->tap_name.value ? vm->tap_name.where : vm->where;
+        return *ret ? 0 : -ENOMEM;
+}
+
+/* Tap names must differ, or two VMs fight over one interface: explicit or derived (whose 16-bit
+ * hash two long names can share), each pair is an error naming both VMs and their lines. */
+static void check_tap_names(Config *c) {
+        _cleanup_(strv_freep) char **names = calloc(c->n_vms + 1, sizeof(char *));
+        _cleanup_(freep) Location *where = calloc(c->n_vms + 1, sizeof(Location));
+        if (!names || !where) {
+                c->diagnostics.oom = true;
+                return;
+        }
+        /* strv_free() stops at the first NULL: keep the array dense, "" for none. */
+        for (size_t i = 0; i < c->n_vms; i++) {
+                if (effective_tap_name(&c->vms[i], &names[i], &where[i]) < 0 || (!names[i] && !(names[i] = strdup("")))) {
+                        c->diagnostics.oom = true;
+                        return;
+                }
+        }
+        for (size_t j = 0; j < c->n_vms; j++)
+                for (size_t i = 0; i < j && *names[j]; i++) {
+                        if (!streq(names[i], names[j]))
+                                continue;
+                        VmConfig *a = &c->vms[i], *b = &c->vms[j];
+                        char other[512];
+                        diag_format_location(&(Diagnostic) { .where = where[i] }, other, sizeof other);
+                        size_t l = strlen(other);
+                        if (l >= 2 && streq(other + l - 2, ": "))
+                                other[l - 2] = 0;   /* "FILE:LINE: " */
+                        diag_add(&c->diagnostics, DIAG_ERROR, where[j], b->name, NULL,
+                                 "%s %s is already used by [VM %s] (%s %s); give each VM its own TapName=",
+                                 b->tap_name.value ? "TapName=" : "the tap name derived from the VM name,", names[j],
+                                 a->name, a->tap_name.value ? "TapName= at" : "derived, [VM] at", other);
+                        b->invalid = true;
+                        break;
+                }
+}
+
 void config_finish(Config *c) {
         for (size_t i = 0; i < c->n_vms; i++) {
                 VmConfig *vm = &c->vms[i];
@@ -316,16 +363,7 @@ void config_finish(Config *c) {
                 }
         }
 
-        /* Tap names must differ, or two VMs fight over one interface. */
-        for (size_t i = 0; i < c->n_vms; i++)
-                for (size_t j = i + 1; j < c->n_vms; j++)
-                        if (c->vms[i].tap_name.value && c->vms[j].tap_name.value &&
-                            streq(c->vms[i].tap_name.value, c->vms[j].tap_name.value)) {
-                                diag_add(&c->diagnostics, DIAG_ERROR, c->vms[j].tap_name.where, c->vms[j].name,
-                                         NULL, "TapName=%s is already used by [VM %s]; give each VM its own",
-                                         c->vms[j].tap_name.value, c->vms[i].name);
-                                c->vms[j].invalid = true;
-                        }
+        check_tap_names(c);
 }
 
 int config_load(const ConfigLoadOptions *o, Config *ret) {

@@ -5,23 +5,11 @@
 #include "unit-escape.h"
 #include "vm-command.h"
 
-#define TAP_NAME_PREFIX "nv-"
 /* PCI base class 0x03, "Display controller": such devices are named gpuN, the others devN. */
 #define PCI_BASE_CLASS_DISPLAY 0x03
 
 static uint64_t hash_string(uint64_t h, const char *s) {
         return fnv1a(h, s, strlen(s));
-}
-
-char *vm_tap_name(const VmConfig *c) {
-        if (c->tap_name.value)
-                return strdup(c->tap_name.value);
-        char *n;
-        /* "nv-NAME" fits IFNAMSIZ for names up to 12 characters; longer ones get a hash suffix. */
-        if (strlen(c->name) <= TAP_NAME_MAX - strlen(TAP_NAME_PREFIX))
-                return asprintf_safe(&n, TAP_NAME_PREFIX "%s", c->name) < 0 ? NULL : n;
-        return asprintf_safe(&n, TAP_NAME_PREFIX "%.7s-%04x", c->name,
-                             (unsigned) (hash_string(FNV1A_INIT, c->name) & 0xffff)) < 0 ? NULL : n;
 }
 
 void vm_mac_address(const VmConfig *c, const char *root, char buf[static MAC_ADDRESS_STRING_MAX]) {

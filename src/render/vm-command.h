@@ -2,6 +2,7 @@
 #pragma once
 
 #include "plan.h"
+#include "tap-name.h"
 
 /* Each VM's runtime directory is VM_RUNTIME_DIR/NAME: a level of their own, so that no VM name
  * can coincide with a file of nestvirt's own in /run/nestvirt (initrd-config). */
@@ -31,8 +32,6 @@ int vm_command_build_for_unit(const Plan *plan, size_t vm, const char *root, cha
 int vm_command_resolve_disk_types(char **argv, const size_t *literal, const char *const *disk_types,
                                   size_t n_disk_types);
 
-/* TapName=, or "nv-NAME" (at most 15 characters). */
-char *vm_tap_name(const VmConfig *c);
 #define MAC_ADDRESS_STRING_MAX 18   /* "52:54:00:aa:bb:cc" + NUL */
 /* MAC=, or a stable one derived from /etc/machine-id under root and the VM's name. */
 void vm_mac_address(const VmConfig *c, const char *root, char buf[static MAC_ADDRESS_STRING_MAX]);

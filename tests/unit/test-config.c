@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 
 #include "config.h"
+#include "tap-name.h"
 #include "util.h"
 
 #define FILE_NAME "/etc/nestvirt.conf.d/50-test.conf"
@@ -365,6 +366,34 @@ static void test_bad_network(void **state) {
         check_diag(&c, DIAG_ERROR, 10, "already used by [VM a]");
         assert_false(c.vms[0].invalid);
         assert_true(c.vms[1].invalid);
+        config_done(&c);
+
+        /* Derived names carry a 16-bit hash: two long names can share one. Both VMs and lines named. */
+        parse(&c, "[VM trainer-00098]\nMemory=1G\nKernel=/k\nNetwork=tap\n"
+                  "[VM trainer-00384]\nMemory=1G\nKernel=/k\nNetwork=tap\n", true);
+        _cleanup_(freep) char *t1 = vm_tap_name(&c.vms[0]), *t2 = vm_tap_name(&c.vms[1]);
+        assert_string_equal(t1, t2);   /* the collision this guards against */
+        check_diag(&c, DIAG_ERROR, 5, "derived from the VM name");
+        find_diag(&c, "already used by [VM trainer-00098] (derived, [VM] at " FILE_NAME ":1)");
+        assert_false(c.vms[0].invalid);
+        assert_true(c.vms[1].invalid);
+        config_done(&c);
+
+        /* A derived name against an explicit one, in either order. */
+        parse(&c, "[VM a]\nMemory=1G\nKernel=/k\nNetwork=tap\nTapName=nv-net0\n"
+                  "[VM net0]\nMemory=1G\nKernel=/k\nNetwork=tap\n", true);
+        check_diag(&c, DIAG_ERROR, 6, "nv-net0 is already used by [VM a] (TapName= at " FILE_NAME ":5)");
+        assert_true(c.vms[1].invalid);
+        config_done(&c);
+        parse(&c, "[VM net0]\nMemory=1G\nKernel=/k\nNetwork=tap\n"
+                  "[VM b]\nMemory=1G\nKernel=/k\nNetwork=tap\nTapName=nv-net0\n", true);
+        check_diag(&c, DIAG_ERROR, 9, "TapName= nv-net0 is already used by [VM net0] (derived, [VM] at " FILE_NAME ":1)");
+        config_done(&c);
+
+        /* Without Network=tap no tap is derived, so nothing collides. */
+        parse(&c, "[VM net0]\nMemory=1G\nKernel=/k\n"
+                  "[VM b]\nMemory=1G\nKernel=/k\nNetwork=tap\nTapName=nv-net0\n", true);
+        assert_int_equal(diag_count(&c.diagnostics, DIAG_ERROR), 0);
         config_done(&c);
 }
 
