@@ -325,6 +325,45 @@ static void check_tap_names(Config *c) {
                 }
 }
 
+/* systemd reads no unit line over LONG_LINE_MAX (1 MiB, src/basic/fileio.h) and execve() takes
+ * no argument over MAX_ARG_STRLEN (128 KiB): refuse a VM whose ExecStart= would exceed either.
+ * Each value is bounded at its key; what remains are the repeated parts: the affinity list,
+ * written once per vCPU (Cloud Hypervisor takes one vCPU per key, so only the host CPUs
+ * compress into ranges), and the disks. Escaping at most doubles a byte (control characters
+ * are refused), so twice the raw length bounds the line. */
+#define LONG_LINE_MAX (1024u * 1024u)
+#define MAX_ARG_STRLEN (128u * 1024u)
+static void check_command_length(Config *c, VmConfig *vm) {
+        if (vm->affinity_mode == AFFINITY_LIST) {
+                _cleanup_(freep) char *cpus = cpu_set_format(&vm->affinity);
+                if (!cpus) {
+                        c->diagnostics.oom = true;
+                        return;
+                }
+                size_t word = 32 + (size_t) vm->cpus * (strlen(cpus) + 8);   /* "N@[LIST]," each */
+                if (word >= MAX_ARG_STRLEN) {
+                        diag_add(&c->diagnostics, DIAG_ERROR, vm->affinity_where, vm->name, NULL,
+                                 "CPUAffinity= with CPUs=%u makes the --cpus argument about %zu bytes, over execve()'s "
+                                 "limit for one argument (MAX_ARG_STRLEN, 128 KiB): give CPU ranges (0-63) rather than "
+                                 "single CPUs, or fewer vCPUs", vm->cpus, word);
+                        vm->invalid = true;
+                        return;
+                }
+        }
+        size_t line = 4096;   /* options and values of bounded length */
+        const Setting *s[] = { &vm->kernel, &vm->firmware, &vm->initramfs, &vm->cmdline, &vm->extra_arguments };
+        for (size_t i = 0; i < ELEMENTSOF(s); i++)
+                line += s[i]->value ? 2 * strlen(s[i]->value) : 0;
+        for (size_t i = 0; i < vm->n_disks; i++)
+                line += 2 * strlen(vm->disks[i].path) + 64;
+        if (line >= LONG_LINE_MAX) {
+                diag_add(&c->diagnostics, DIAG_ERROR, vm->where, vm->name, NULL,
+                         "[VM %s] would make an ExecStart= line of up to %zu bytes, over systemd's limit for a unit "
+                         "file line (LONG_LINE_MAX, 1 MiB): use fewer or shorter Disk= paths", vm->name, line);
+                vm->invalid = true;
+        }
+}
+
 void config_finish(Config *c) {
         for (size_t i = 0; i < c->n_vms; i++) {
                 VmConfig *vm = &c->vms[i];
@@ -363,6 +402,8 @@ void config_finish(Config *c) {
                 }
         }
 
+        for (size_t i = 0; i < c->n_vms; i++)
+                check_command_length(c, &c->vms[i]);
         check_tap_names(c);
 }
 

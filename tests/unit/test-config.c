@@ -105,6 +105,53 @@ static void test_invalid_utf8(void **state) {
         config_done(&c);
 }
 
+/* VM a with LINE (the fourth line) of the key KEY, repeated: 'x' * N after PREFIX. */
+static char *long_line(const char *prefix, size_t n, unsigned times) {
+        StringBuffer b = {};
+        sb_append(&b, "[VM a]\nMemory=1G\nKernel=/k\n");
+        for (unsigned t = 0; t < times; t++) {
+                sb_append(&b, prefix);
+                for (size_t i = 0; i < n; i++)
+                        sb_append_char(&b, 'x');
+                sb_appendf(&b, "%u\n", t % 10);
+        }
+        char *s = sb_steal(&b);
+        assert_non_null(s);
+        return s;
+}
+
+/* Values beyond the limits of what carries them: refused at their line, the limit named. */
+static void test_length_limits(void **state) {
+        _cleanup_(freep) char *cmdline = long_line("Cmdline=", 2047, 1);   /* 2048 bytes */
+        expect_vm_error(cmdline, 4, "COMMAND_LINE_SIZE");
+        _cleanup_(freep) char *fits = long_line("Cmdline=", 2046, 1);
+        Config c;
+        parse(&c, fits, true);
+        assert_int_equal(diag_count(&c.diagnostics, DIAG_ERROR), 0);
+        config_done(&c);
+        _cleanup_(freep) char *extra = long_line("ExtraArguments=--rng src=/", 1100 * 1024, 1);
+        expect_vm_error(extra, 4, "MAX_ARG_STRLEN");
+        _cleanup_(freep) char *path = long_line("Initramfs=/", 4095, 1);
+        expect_vm_error(path, 4, "PATH_MAX");
+
+        /* Disks of bounded length each, but so many that the line outgrows systemd's 1 MiB. */
+        _cleanup_(freep) char *disks = long_line("Disk=/", 4000, 200);
+        expect_vm_error(disks, 1, "LONG_LINE_MAX");
+
+        /* 1024 vCPUs, each with an interleaved list that has no range to compress into. */
+        StringBuffer b = {};
+        sb_append(&b, "[VM a]\nMemory=1G\nKernel=/k\nCPUs=1024\nCPUAffinity=0");
+        for (unsigned i = 2; i < 2048; i += 2)
+                sb_appendf(&b, ",%u", i);
+        sb_append(&b, "\n");
+        _cleanup_(freep) char *affinity = sb_steal(&b);
+        assert_non_null(affinity);
+        expect_vm_error(affinity, 5, "MAX_ARG_STRLEN");
+        parse(&c, "[VM a]\nMemory=1G\nKernel=/k\nCPUs=1024\nCPUAffinity=0-1023\n", true);
+        assert_int_equal(diag_count(&c.diagnostics, DIAG_ERROR), 0);
+        config_done(&c);
+}
+
 static void test_minimal_vm_and_defaults(void **state) {
         Config c;
         parse(&c, BASE_VM, true);
@@ -862,6 +909,7 @@ int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_minimal_vm_and_defaults),
                 cmocka_unit_test(test_invalid_utf8),
+                cmocka_unit_test(test_length_limits),
                 cmocka_unit_test(test_binary_garbage),
                 cmocka_unit_test(test_empty_file),
                 cmocka_unit_test(test_design_example),
