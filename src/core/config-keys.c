@@ -192,8 +192,8 @@ static int parse_tristate_key(const Assignment *a, void *data, size_t *n) {
 
 static int parse_page_count(const Assignment *a, void *data, size_t *n) {
         uint64_t v;
-        if (safe_atou64(a->value, &v) < 0 || v > 1u << 20)
-                return bad_value(a, a->value, "must be a count of 1 GiB pages, e.g. 2");
+        if (safe_atou64(a->value, &v) < 0 || v > PAGES_MAX)
+                return bad_value(a, a->value, "must be a count of 1 GiB pages up to 1048576 (1 PiB), e.g. 2");
         *(uint64_t *) data = v;
         return 0;
 }
@@ -487,10 +487,37 @@ static void report_unknown_key(Config *c, const VmConfig *vm, Location where, co
                          "unknown key %s= in [%s]%s; see nestvirt.conf(5) for the keys", key, section, ignored);
 }
 
+/* The longest value a key can have and still reach Cloud Hypervisor and the guest whole: the
+ * guest kernel's command line (COMMAND_LINE_SIZE, 2048 on x86, with its NUL), execve()'s limit
+ * on one argument (MAX_ARG_STRLEN, 32 pages: 128 KiB with the NUL), and a path (PATH_MAX). */
+static size_t value_length_max(const char *key, const char **ret_limit) {
+        static const char *const paths[] = { "Kernel", "Firmware", "Initramfs", "Disk", "CloudInit", "Hypervisor" };
+        if (streq(key, "Cmdline")) {
+                *ret_limit = "the guest kernel's command line limit (COMMAND_LINE_SIZE, 2048 bytes on x86)";
+                return 2047;
+        }
+        for (size_t i = 0; i < ELEMENTSOF(paths); i++)
+                if (streq(key, paths[i])) {
+                        *ret_limit = "PATH_MAX (4096 bytes)";
+                        return 4095 + (streq(key, "Disk") ? strlen(",readonly") : 0);
+                }
+        *ret_limit = "execve()'s limit for one argument (MAX_ARG_STRLEN, 128 KiB)";
+        return 128 * 1024 - 1;
+}
+
 int config_key_apply(Config *c, VmConfig *vm, Location where, const char *key, const char *value, bool strict) {
         const ConfigKey *k = config_key_find(vm ? CONFIG_SECTION_VM : CONFIG_SECTION_HOST, key);
         if (!k) {
                 report_unknown_key(c, vm, where, key, strict);
+                return 0;
+        }
+        const char *limit;
+        size_t max = value_length_max(key, &limit), length = strlen(value);
+        if (length > max) {
+                diag_add(&c->diagnostics, DIAG_ERROR, where, vm ? vm->name : NULL, NULL,
+                         "%s= is %zu bytes long, over %s: %zu bytes at most", key, length, limit, max);
+                if (vm)
+                        vm->invalid = true;
                 return 0;
         }
 

@@ -8,6 +8,8 @@
 #include "conf-parser.h"
 #include "config-keys.h"
 #include "config.h"
+#include "tap-name.h"
+#include "utf8.h"
 #include "util.h"
 
 typedef struct ParseState {
@@ -115,9 +117,36 @@ static int add_vm(Config *c, const char *name, Location where, size_t *ret) {
         return 0;
 }
 
+/* The first byte of S that is not well-formed UTF-8, or NULL: the units systemd loads, the
+ * journal and 'check --json' all need UTF-8, and so the message must not echo the bytes. */
+static const char *first_invalid_utf8(const char *s) {
+        size_t n = strlen(s);
+        for (size_t i = 0, l; i < n; i += l)
+                if ((l = utf8_sequence_length(s + i, n - i)) == 0)
+                        return s + i;
+        return NULL;
+}
+
+static int refuse_invalid_utf8(Config *c, VmConfig *vm, Location where, const char *what, const char *text) {
+        const char *bad = first_invalid_utf8(text);
+        if (!bad)
+                return 0;
+        diag_add(&c->diagnostics, DIAG_ERROR, where, vm ? vm->name : NULL, NULL,
+                 "%s is not valid UTF-8 (byte 0x%02x at offset %zu); write it as UTF-8", what,
+                 (unsigned char) *bad, (size_t) (bad - text));
+        if (vm)
+                vm->invalid = true;
+        return -EINVAL;
+}
+
 static int on_section(void *userdata, Location where, const char *section) {
         ParseState *s = userdata;
         const char *name;
+
+        if (refuse_invalid_utf8(s->config, NULL, where, "the section name", section) < 0) {
+                s->kind = SECTION_SKIP;
+                return 0;
+        }
 
         if (streq(section, "Host")) {
                 s->kind = SECTION_HOST;
@@ -159,6 +188,8 @@ static int on_item(void *userdata, Location where, const char *key, const char *
         VmConfig *vm = s->kind == SECTION_VM ? &c->vms[s->vm] : NULL;
 
         if (!key) {
+                if (refuse_invalid_utf8(c, vm, where, "the line", value) < 0)
+                        return 0;
                 /* A broken line: whatever it meant to set is missing, so a VM with one gets no unit. */
                 if (strchr(value, '='))
                         diag_add(&c->diagnostics, DIAG_ERROR, where, vm ? vm->name : NULL, NULL,
@@ -173,6 +204,13 @@ static int on_item(void *userdata, Location where, const char *key, const char *
         }
         if (s->kind != SECTION_HOST && s->kind != SECTION_VM)
                 return 0;   /* the section was reported already */
+        if (refuse_invalid_utf8(c, vm, where, "the key", key) < 0)
+                return 0;
+        _cleanup_(freep) char *what = strjoin("the value of ", key, "=");
+        if (!what)
+                return -ENOMEM;
+        if (refuse_invalid_utf8(c, vm, where, what, value) < 0)
+                return 0;
         return config_key_apply(c, vm, where, key, value, s->strict);
 }
 
@@ -198,7 +236,27 @@ int config_parse_buffer(Config *c, const char *file, const char *data, bool stri
         return conf_parse_buffer(f, data, strlen(data), on_section, on_item, &s, &c->diagnostics);
 }
 
+/* A name the units cannot carry (it goes into SourcePath=), shown with '?' for each bad byte so
+ * the message itself stays one line. */
+static int refuse_file_name(Config *c, const char *logical) {
+        _cleanup_(freep) char *shown = strdup(logical);
+        if (!shown)
+                return -ENOMEM;
+        for (char *p = shown; *p; p++)
+                if ((unsigned char) *p < ' ' || (unsigned char) *p >= 127)
+                        *p = '?';
+        const char *f = intern_file(c, shown, true);
+        if (!f)
+                return -ENOMEM;
+        diag_add(&c->diagnostics, DIAG_ERROR, (Location) { f, 0 }, NULL, NULL,
+                 "the file name has control characters or is not UTF-8, and goes into the units' SourcePath=: "
+                 "the file is not read; rename it");
+        return 0;
+}
+
 static int load_one(Config *c, const char *root, const ConfFile *file, const ConfPolicy *policy, bool strict) {
+        if (!string_is_safe_text(file->logical))
+                return refuse_file_name(c, file->logical);
         const char *f = intern_file(c, file->logical, false);
         if (!f)
                 return -ENOMEM;
@@ -221,6 +279,91 @@ static int load_one(Config *c, const char *root, const ConfFile *file, const Con
                          "drop-in of the same name, make it a link to /dev/null instead)");
         ParseState s = { .config = c, .strict = strict };
         return conf_parse_buffer(f, data, size, on_section, on_item, &s, &c->diagnostics);
+}
+
+/* VM's tap: TapName= (even without a network, which is warned about), or the name derived for
+ * Network=tap or nat; NULL for none. Sets *ret_where to the line that decides it. */
+static int effective_tap_name(const VmConfig *vm, char **ret, Location *ret_where) {
+        *ret = NULL;
+        if (!vm->tap_name.value && !vm_has_tap(vm))
+                return 0;
+        *ret = vm_tap_name(vm);
+        *ret_where = vm->tap_name.value ? vm->tap_name.where : vm->where;
+        return *ret ? 0 : -ENOMEM;
+}
+
+/* Tap names must differ, or two VMs fight over one interface: explicit or derived (whose 16-bit
+ * hash two long names can share), each pair is an error naming both VMs and their lines. */
+static void check_tap_names(Config *c) {
+        _cleanup_(strv_freep) char **names = calloc(c->n_vms + 1, sizeof(char *));
+        _cleanup_(freep) Location *where = calloc(c->n_vms + 1, sizeof(Location));
+        if (!names || !where) {
+                c->diagnostics.oom = true;
+                return;
+        }
+        /* strv_free() stops at the first NULL: keep the array dense, "" for none. */
+        for (size_t i = 0; i < c->n_vms; i++) {
+                if (effective_tap_name(&c->vms[i], &names[i], &where[i]) < 0 || (!names[i] && !(names[i] = strdup("")))) {
+                        c->diagnostics.oom = true;
+                        return;
+                }
+        }
+        for (size_t j = 0; j < c->n_vms; j++)
+                for (size_t i = 0; i < j && *names[j]; i++) {
+                        if (!streq(names[i], names[j]))
+                                continue;
+                        VmConfig *a = &c->vms[i], *b = &c->vms[j];
+                        char other[512];
+                        diag_format_location(&(Diagnostic) { .where = where[i] }, other, sizeof other);
+                        size_t l = strlen(other);
+                        if (l >= 2 && streq(other + l - 2, ": "))
+                                other[l - 2] = 0;   /* "FILE:LINE: " */
+                        diag_add(&c->diagnostics, DIAG_ERROR, where[j], b->name, NULL,
+                                 "%s %s is already used by [VM %s] (%s %s); give each VM its own TapName=",
+                                 b->tap_name.value ? "TapName=" : "the tap name derived from the VM name,", names[j],
+                                 a->name, a->tap_name.value ? "TapName= at" : "derived, [VM] at", other);
+                        b->invalid = true;
+                        break;
+                }
+}
+
+/* systemd reads no unit line over LONG_LINE_MAX (1 MiB, src/basic/fileio.h) and execve() takes
+ * no argument over MAX_ARG_STRLEN (128 KiB): refuse a VM whose ExecStart= would exceed either.
+ * Each value is bounded at its key; what remains are the repeated parts: the affinity list,
+ * written once per vCPU (Cloud Hypervisor takes one vCPU per key, so only the host CPUs
+ * compress into ranges), and the disks. Escaping at most doubles a byte (control characters
+ * are refused), so twice the raw length bounds the line. */
+#define LONG_LINE_MAX (1024u * 1024u)
+#define MAX_ARG_STRLEN (128u * 1024u)
+static void check_command_length(Config *c, VmConfig *vm) {
+        if (vm->affinity_mode == AFFINITY_LIST) {
+                _cleanup_(freep) char *cpus = cpu_set_format(&vm->affinity);
+                if (!cpus) {
+                        c->diagnostics.oom = true;
+                        return;
+                }
+                size_t word = 32 + (size_t) vm->cpus * (strlen(cpus) + 8);   /* "N@[LIST]," each */
+                if (word >= MAX_ARG_STRLEN) {
+                        diag_add(&c->diagnostics, DIAG_ERROR, vm->affinity_where, vm->name, NULL,
+                                 "CPUAffinity= with CPUs=%u makes the --cpus argument about %zu bytes, over execve()'s "
+                                 "limit for one argument (MAX_ARG_STRLEN, 128 KiB): give CPU ranges (0-63) rather than "
+                                 "single CPUs, or fewer vCPUs", vm->cpus, word);
+                        vm->invalid = true;
+                        return;
+                }
+        }
+        size_t line = 4096;   /* options and values of bounded length */
+        const Setting *s[] = { &vm->kernel, &vm->firmware, &vm->initramfs, &vm->cmdline, &vm->extra_arguments };
+        for (size_t i = 0; i < ELEMENTSOF(s); i++)
+                line += s[i]->value ? 2 * strlen(s[i]->value) : 0;
+        for (size_t i = 0; i < vm->n_disks; i++)
+                line += 2 * strlen(vm->disks[i].path) + 64;
+        if (line >= LONG_LINE_MAX) {
+                diag_add(&c->diagnostics, DIAG_ERROR, vm->where, vm->name, NULL,
+                         "[VM %s] would make an ExecStart= line of up to %zu bytes, over systemd's limit for a unit "
+                         "file line (LONG_LINE_MAX, 1 MiB): use fewer or shorter Disk= paths", vm->name, line);
+                vm->invalid = true;
+        }
 }
 
 void config_finish(Config *c) {
@@ -261,16 +404,9 @@ void config_finish(Config *c) {
                 }
         }
 
-        /* Tap names must differ, or two VMs fight over one interface. */
         for (size_t i = 0; i < c->n_vms; i++)
-                for (size_t j = i + 1; j < c->n_vms; j++)
-                        if (c->vms[i].tap_name.value && c->vms[j].tap_name.value &&
-                            streq(c->vms[i].tap_name.value, c->vms[j].tap_name.value)) {
-                                diag_add(&c->diagnostics, DIAG_ERROR, c->vms[j].tap_name.where, c->vms[j].name,
-                                         NULL, "TapName=%s is already used by [VM %s]; give each VM its own",
-                                         c->vms[j].tap_name.value, c->vms[i].name);
-                                c->vms[j].invalid = true;
-                        }
+                check_command_length(c, &c->vms[i]);
+        check_tap_names(c);
 }
 
 int config_load(const ConfigLoadOptions *o, Config *ret) {

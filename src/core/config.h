@@ -12,6 +12,15 @@
 #define TAP_NAME_MAX 15
 #define DEFAULT_HYPERVISOR "/usr/local/bin/cloud-hypervisor"
 
+/* Bounds on every count and size, so that no sum or product of them the planner forms can
+ * overflow: NUMA node numbers below NODE_MAX (the kernel's MAX_NUMNODES is at most 1024), at
+ * most PAGES_MAX 1 GiB pages in any one count (1 PiB) and Memory= at most MEMORY_GIB_MAX. A sum
+ * over N VMs or nodes stays below N * 2^20, far below 2^64 for any config that fits in memory;
+ * a page count times 1024 (MiB per page) stays below 2^30 * N. */
+#define NODE_MAX 1024u
+#define PAGES_MAX (UINT64_C(1) << 20)
+#define MEMORY_GIB_MAX PAGES_MAX
+
 typedef enum HugepagesMode {
         HUGEPAGES_AUTO,
         HUGEPAGES_TOTAL,      /* Hugepages=COUNT */

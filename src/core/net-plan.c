@@ -8,23 +8,6 @@
 
 #define NAT_POOL_SLOTS (1u << (NAT_SUBNET_PREFIX - NAT_POOL_PREFIX))
 
-void vm_tap_name_format(const VmConfig *c, char buf[static TAP_NAME_MAX + 1]) {
-        if (c->tap_name.value)
-                snprintf(buf, TAP_NAME_MAX + 1, "%s", c->tap_name.value);
-        /* "nv-NAME" fits IFNAMSIZ for names up to 12 characters; longer ones get a hash suffix. */
-        else if (strlen(c->name) <= TAP_NAME_MAX - strlen(TAP_NAME_PREFIX))
-                snprintf(buf, TAP_NAME_MAX + 1, TAP_NAME_PREFIX "%s", c->name);
-        else
-                snprintf(buf, TAP_NAME_MAX + 1, TAP_NAME_PREFIX "%.7s-%04x", c->name,
-                         (unsigned) (fnv1a(FNV1A_INIT, c->name, strlen(c->name)) & 0xffff));
-}
-
-char *vm_tap_name(const VmConfig *c) {
-        char buf[TAP_NAME_MAX + 1];
-        vm_tap_name_format(c, buf);
-        return strdup(buf);
-}
-
 bool net_subnets_overlap(uint32_t a, unsigned a_prefix, uint32_t b, unsigned b_prefix) {
         uint32_t mask = prefix_to_mask(MIN(a_prefix, b_prefix));
         return (a & mask) == (b & mask);
@@ -40,27 +23,6 @@ static void format_location(Location where, char *buf, size_t size) {
         size_t n = strlen(buf);
         if (n >= 2 && buf[n - 2] == ':')   /* "FILE:LINE: " -> "FILE:LINE" */
                 buf[n - 2] = 0;
-}
-
-/* Two VMs on one interface would fight over it: TapName= against the derived names too (two
- * TapName= that are equal are the config check's to report). */
-static void check_tap_names(Planner *p) {
-        const Config *c = p->config;
-        for (size_t j = 0; j < c->n_vms; j++) {
-                const VmConfig *b = &c->vms[j];
-                for (size_t i = 0; i < j && vm_has_tap(b); i++) {
-                        const VmConfig *a = &c->vms[i];
-                        const VmNetwork *na = &p->plan->vms[i].net, *nb = &p->plan->vms[j].net;
-                        if (!vm_has_tap(a) || !streq(na->tap, nb->tap) || (a->tap_name.value && b->tap_name.value))
-                                continue;
-                        char other[256];
-                        format_location(a->tap_name.value ? a->tap_name.where : a->where, other, sizeof other);
-                        VM_ERROR(p, j, b->tap_name.value ? b->tap_name.where : b->where, NULL,
-                                 "[VM %s] and [VM %s] (%s) would both use the tap %s; give one of them its own TapName=",
-                                 b->name, a->name, other, nb->tap);
-                        break;
-                }
-        }
 }
 
 /* HostAddress=: the host's end; the guest takes the first other address of the subnet. */
@@ -168,7 +130,6 @@ void plan_networks(Planner *p) {
                 if (c->vms[v].host_address.value)
                         explicit_subnet(p, v);
         }
-        check_tap_names(p);
         check_explicit_subnets(p);
 
         qsort_r(order, c->n_vms, sizeof(size_t), compare_names, (void *) c);

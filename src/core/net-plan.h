@@ -4,6 +4,7 @@
 #include <stdint.h>
 
 #include "plan.h"
+#include "tap-name.h"
 
 /* The network side of the plan: each VM's tap name and, for Network=nat, the IPv4 link between
  * host and guest. Pure: decided from the configuration alone, so the generator (the --net
@@ -18,17 +19,6 @@
 #define NAT_POOL_ADDRESS UINT32_C(0xc0a8f000)   /* 192.168.240.0 */
 #define NAT_POOL_PREFIX 20u
 #define NAT_SUBNET_PREFIX 30u
-
-#define TAP_NAME_PREFIX "nv-"
-
-static inline bool vm_has_tap(const VmConfig *c) {
-        return c->network != NETWORK_NONE;
-}
-
-/* TapName=, or "nv-NAME" (at most 15 characters), written into buf. */
-void vm_tap_name_format(const VmConfig *c, char buf[static TAP_NAME_MAX + 1]);
-/* The same, allocated; NULL on OOM. */
-char *vm_tap_name(const VmConfig *c);
 
 static inline uint32_t prefix_to_mask(unsigned prefix) {
         return prefix == 0 ? 0 : UINT32_MAX << (32 - prefix);

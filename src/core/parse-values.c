@@ -71,6 +71,12 @@ int parse_memory_gib(const char *s, uint64_t *ret, const char **reason) {
                 *reason = reason_buf;
                 return -EINVAL;
         }
+        if ((bytes >> 30) > MEMORY_GIB_MAX) {
+                snprintf(reason_buf, sizeof reason_buf, "more than %" PRIu64 "G (1 PiB), more than any host has",
+                         MEMORY_GIB_MAX);
+                *reason = reason_buf;
+                return -ERANGE;
+        }
         *ret = bytes >> 30;
         return 0;
 }
@@ -87,6 +93,12 @@ int parse_hugepages(const char *s, HostConfig *h, const char **reason) {
         }
         uint64_t total;
         if (safe_atou64(s, &total) >= 0) {
+                if (total > PAGES_MAX) {
+                        snprintf(reason_buf, sizeof reason_buf,
+                                 "more than %" PRIu64 " pages (1 PiB), more than any host has", PAGES_MAX);
+                        *reason = reason_buf;
+                        return -EINVAL;
+                }
                 h->hugepages_mode = HUGEPAGES_TOTAL;
                 h->hugepages_total = total;
                 return 0;
@@ -107,8 +119,16 @@ int parse_hugepages(const char *s, HostConfig *h, const char **reason) {
                         return -EINVAL;
                 }
                 *colon = 0;
-                if (safe_atou(item, &node) < 0 || safe_atou64(colon + 1, &count) < 0 || node > 1023) {
+                if (safe_atou(item, &node) < 0 || safe_atou64(colon + 1, &count) < 0) {
                         *reason = "NODE:COUNT needs two numbers, e.g. 0:4,1:4";
+                        return -EINVAL;
+                }
+                if (node >= NODE_MAX || count > PAGES_MAX) {
+                        snprintf(reason_buf, sizeof reason_buf,
+                                 "%s %s: nodes are numbered below %u, and a node holds at most %" PRIu64
+                                 " pages (1 PiB)", node >= NODE_MAX ? "node" : "count", node >= NODE_MAX ? item : colon + 1,
+                                 NODE_MAX, PAGES_MAX);
+                        *reason = reason_buf;
                         return -EINVAL;
                 }
                 for (size_t i = 0; i < n; i++)

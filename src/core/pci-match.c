@@ -17,7 +17,8 @@ static int parse_hex(const char *s, size_t len, size_t max_digits, uint32_t *ret
         return 0;
 }
 
-/* DDDD:BB:SS.F or BB:SS.F (domain 0), as lspci prints them. */
+/* DDDD:BB:SS.F or BB:SS.F (domain 0), as lspci prints them. The kernel names devices with
+ * "%04x" of a 32-bit domain: Intel VMD's are 10000 and up, five digits or more. */
 int pci_address_parse(const char *s, PciAddress *ret) {
         uint32_t domain = 0, bus, slot, function;
         const char *p = s;
@@ -26,7 +27,8 @@ int pci_address_parse(const char *s, PciAddress *ret) {
                 return -EINVAL;
         const char *c2 = strchr(c1 + 1, ':');
         if (c2) {
-                if (parse_hex(p, c1 - p, 4, &domain) < 0 || c1 - p != 4)
+                /* Four digits, or more without a leading zero: the one spelling "%04x" gives. */
+                if (parse_hex(p, c1 - p, 8, &domain) < 0 || c1 - p < 4 || (c1 - p > 4 && *p == '0'))
                         return -EINVAL;
                 p = c1 + 1;
                 c1 = c2;
@@ -46,7 +48,7 @@ int pci_address_parse(const char *s, PciAddress *ret) {
 }
 
 void pci_address_format(PciAddress a, char buf[static PCI_ADDRESS_MAX]) {
-        snprintf(buf, PCI_ADDRESS_MAX, "%04x:%02x:%02x.%x", a.domain & 0xffff, a.bus, a.slot, a.function);
+        snprintf(buf, PCI_ADDRESS_MAX, "%04x:%02x:%02x.%x", a.domain, a.bus, a.slot, a.function);
 }
 
 int pci_address_compare(PciAddress a, PciAddress b) {

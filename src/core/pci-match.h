@@ -10,7 +10,7 @@ typedef struct PciAddress {
         uint8_t bus, slot, function;
 } PciAddress;
 
-#define PCI_ADDRESS_MAX 16   /* "0000:00:00.0" + NUL, rounded */
+#define PCI_ADDRESS_MAX 20   /* "ffffffff:00:00.0" (a 32-bit domain) + NUL, rounded */
 
 int pci_address_parse(const char *s, PciAddress *ret);
 void pci_address_format(PciAddress a, char buf[static PCI_ADDRESS_MAX]);

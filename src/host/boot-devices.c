@@ -20,7 +20,11 @@ static int add_pci_ancestors(const char *syspath, const char *reason, char ***de
         char *save = NULL;
         for (char *c = strtok_r(real, "/", &save); c; c = strtok_r(NULL, "/", &save)) {
                 PciAddress a;
-                if (pci_address_parse(c, &a) < 0 || strlen(c) != 12 || strv_contains(*devs, c))
+                char name[PCI_ADDRESS_MAX];
+                if (pci_address_parse(c, &a) < 0)
+                        continue;
+                pci_address_format(a, name);   /* only the kernel's spelling, VMD's 10000: too */
+                if (!streq(name, c) || strv_contains(*devs, c))
                         continue;
                 if (strv_extend(devs, c) < 0 || strv_extend(reasons, reason) < 0)
                         return -ENOMEM;

@@ -2,6 +2,7 @@
 #include <inttypes.h>
 
 #include "json.h"
+#include "utf8.h"
 
 static void separator(JsonWriter *w) {
         if (w->after_key) {
@@ -32,10 +33,24 @@ void json_end_object(JsonWriter *w) { close_(w, '}'); }
 void json_begin_array(JsonWriter *w) { open_container(w, '['); }
 void json_end_array(JsonWriter *w) { close_(w, ']'); }
 
+/* JSON text is UTF-8 (RFC 8259): a byte that does not start a well-formed sequence is written
+ * as U+FFFD, so one bad byte in a file name or sysfs value never makes the whole output invalid. */
 static void write_string(FILE *f, const char *s) {
+        size_t n = strlen(s);
         fputc('"', f);
-        for (; *s; s++) {
+        for (; *s; s++, n--) {
                 unsigned char c = *s;
+                size_t l = utf8_sequence_length(s, n);
+                if (l == 0) {
+                        fputs("\\ufffd", f);
+                        continue;
+                }
+                if (l > 1) {
+                        fwrite(s, 1, l, f);
+                        s += l - 1;
+                        n -= l - 1;
+                        continue;
+                }
                 if (c == '"' || c == '\\')
                         fprintf(f, "\\%c", c);
                 else if (c == '\n')

@@ -1,7 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <inttypes.h>
 
-#include "disk-image.h"
 #include "parse-values.h"
 #include "unit-escape.h"
 #include "vm-command.h"
@@ -40,6 +39,7 @@ typedef struct Command {
         const char *root;
         char **argv;
         StringBuffer value;   /* the value of the option being appended */
+        size_t *disk_words;   /* the argv index of each Disk='s word, whose end is a reference */
 } Command;
 
 /* Appends OPTION and the value built so far, which starts empty again. */
@@ -238,18 +238,25 @@ static int append_cmdline(Command *cmd) {
         return append_setting(cmd, "--cmdline", &cmd->c->cmdline);
 }
 
+void vm_disk_type_variable(size_t disk, char buf[static VM_DISK_TYPE_VARIABLE_MAX]) {
+        snprintf(buf, VM_DISK_TYPE_VARIABLE_MAX, "NESTVIRT_DISK%zu_TYPE", disk);
+}
+
+/* image_type= comes last: the word's tail is the reference 'vm prepare' fills in at the start. */
 static int append_disks(Command *cmd) {
         for (size_t i = 0; i < cmd->c->n_disks; i++) {
                 const DiskConfig *d = &cmd->c->disks[i];
+                char variable[VM_DISK_TYPE_VARIABLE_MAX];
+                vm_disk_type_variable(i, variable);
                 sb_append(&cmd->value, "path=");
                 append_quoted(&cmd->value, d->path);
-                sb_appendf(&cmd->value, ",image_type=%s",
-                           disk_image_type_to_string(disk_image_type(cmd->root, d->path)));
                 if (d->readonly)
                         sb_append(&cmd->value, ",readonly=on");
+                sb_appendf(&cmd->value, ",image_type=${%s}", variable);
                 int r = push_option(cmd, "--disk");
                 if (r < 0)
                         return r;
+                cmd->disk_words[i] = strv_length(cmd->argv) - 1;
         }
         return 0;
 }
@@ -377,7 +384,23 @@ static const Appender appenders[] = {
         append_extra_arguments,
 };
 
-int vm_command_build(const Plan *plan, size_t vm, const char *root, char ***ret) {
+/* Every word is literal but the tail of each disk's, from its "${". */
+static int literal_lengths(const Command *cmd, size_t **ret) {
+        size_t n = strv_length(cmd->argv);
+        size_t *literal = calloc(MAX(n, (size_t) 1), sizeof(size_t));
+        if (!literal)
+                return -ENOMEM;
+        for (size_t i = 0; i < n; i++)
+                literal[i] = strlen(cmd->argv[i]);
+        for (size_t i = 0; i < cmd->c->n_disks; i++) {
+                const char *w = cmd->argv[cmd->disk_words[i]];
+                literal[cmd->disk_words[i]] = (size_t) (strrchr(w, '$') - w);
+        }
+        *ret = literal;
+        return 0;
+}
+
+int vm_command_build_for_unit(const Plan *plan, size_t vm, const char *root, char ***ret, size_t **ret_literal) {
         Command cmd = {
                 .plan = plan,
                 .vp = &plan->vms[vm],
@@ -386,13 +409,42 @@ int vm_command_build(const Plan *plan, size_t vm, const char *root, char ***ret)
         };
         int r = 0;
 
+        cmd.disk_words = calloc(MAX(cmd.c->n_disks, (size_t) 1), sizeof(size_t));
+        if (!cmd.disk_words)
+                return -ENOMEM;
         for (size_t i = 0; i < ELEMENTSOF(appenders) && r >= 0; i++)
                 r = appenders[i](&cmd);
         sb_done(&cmd.value);   /* left over only when an appender failed */
+        if (r >= 0 && ret_literal)
+                r = literal_lengths(&cmd, ret_literal);
+        free(cmd.disk_words);
         if (r < 0) {
                 strv_free(cmd.argv);
                 return r;
         }
         *ret = cmd.argv;
+        return 0;
+}
+
+int vm_command_build(const Plan *plan, size_t vm, const char *root, char ***ret) {
+        return vm_command_build_for_unit(plan, vm, root, ret, NULL);
+}
+
+int vm_command_resolve_disk_types(char **argv, const size_t *literal, const char *const *disk_types,
+                                  size_t n_disk_types) {
+        for (size_t i = 0; argv[i]; i++) {
+                const char *reference = argv[i] + literal[i];
+                size_t disk;
+                if (!*reference || sscanf(reference, "${NESTVIRT_DISK%zu_TYPE}", &disk) != 1 || disk >= n_disk_types ||
+                    !disk_types[disk])
+                        continue;
+                char *w = strndup(argv[i], literal[i]);
+                char *resolved = w ? strjoin(w, disk_types[disk]) : NULL;
+                free(w);
+                if (!resolved)
+                        return -ENOMEM;
+                free(argv[i]);
+                argv[i] = resolved;
+        }
         return 0;
 }

@@ -100,7 +100,8 @@ int disk_probe(const char *path, const char *real_path, DiskProbe *ret) {
                 ret->error = errno;
                 return 0;
         }
-        if (disk_image_type(NULL, real_path) == DISK_IMAGE_QCOW2) {
+        DiskImageType type;
+        if (disk_image_type_read_fd(fd, &type, NULL) >= 0 && type == DISK_IMAGE_QCOW2) {
                 ret->state = DISK_QCOW2;
                 return 0;
         }

@@ -101,7 +101,7 @@ static int add_net(VmInfo *info, const char *e) {
         return add_device(info, "net", e, what);
 }
 
-/* "Socket /run/nestvirt/NAME/serial.sock", "File /var/log/...", "Tty": the mode and its target. */
+/* "Socket /run/nestvirt/vm/NAME/serial.sock", "File /var/log/...", "Tty": the mode and its target. */
 static int console_mode(const char *config, const char *key, char **ret) {
         const char *object;
         bool oom = false;

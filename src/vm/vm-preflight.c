@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 
 #include "config-keys.h"
+#include "disk-image.h"
 #include "disk-probe.h"
 #include "log.h"
 #include "root-device.h"
@@ -286,6 +287,13 @@ static void check_files(Preflight *p) {
                         fail(p, d->where, "Disk=%s %s", d->path, why);
                         continue;
                 }
+                /* 'vm prepare' tells Cloud Hypervisor the image type it reads from the image. */
+                _cleanup_(freep) char *real = path_under_root(p->root, d->path);
+                DiskImageType type;
+                const char *format = NULL;
+                if (real && disk_image_type_read(real, &type, &format) >= 0 && type == DISK_IMAGE_UNSUPPORTED)
+                        fail(p, d->where, "Disk=%s is a %s image; nestvirt gives Cloud Hypervisor raw or qcow2 only: "
+                             "convert it with qemu-img convert -O qcow2", d->path, format);
                 /* The guest writes to a disk without ,readonly: Cloud Hypervisor opens it read-write. */
                 if (!d->readonly && (why = file_problem(p, "Disk", d->path, true, true, buf, sizeof buf)))
                         fail(p, d->where, "Disk=%s %s, or add ,readonly to Disk= if the guest needs no writes",

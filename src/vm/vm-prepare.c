@@ -6,6 +6,7 @@
 #include <sys/un.h>
 
 #include "cloud-init-seed.h"
+#include "disk-image.h"
 #include "log.h"
 #include "seed-network.h"
 #include "util.h"
@@ -13,7 +14,7 @@
 #include "vm-paths.h"
 #include "vm-prepare.h"
 
-/* systemd creates the runtime directory (RuntimeDirectory=nestvirt/NAME, mode 0700) before
+/* systemd creates the runtime directory (RuntimeDirectory=nestvirt/vm/NAME, mode 0700) before
  * ExecStartPre=; an admin running prepare by hand, or a test under --root, may not have it. */
 static int ensure_runtime_dir(const char *dir) {
         _cleanup_(freep) char *p = strdup(dir);
@@ -128,6 +129,56 @@ static int nat_network_config(const VmPlan *vp, const char *root, char **ret) {
         return *ret ? 0 : log_oom();
 }
 
+/* Each disk's image type, read from the image itself now that it can be: the unit's ExecStart=
+ * takes image_type=${NESTVIRT_DISK<i>_TYPE} from this file (EnvironmentFile=). Written anew at
+ * each start, whole or not at all; a disk that cannot be read or is neither raw nor qcow2 stops
+ * the start here (preflight has said so already). */
+static int write_disk_types(const VmConfig *c, const char *root, const char *dir) {
+        if (c->n_disks == 0)
+                return 0;   /* the unit reads no such file */
+        StringBuffer b = {};
+        sb_appendf(&b, "# Written by 'nestvirt vm prepare %s' at the VM's start: the image type of each Disk=.\n",
+                   c->name);
+        for (size_t i = 0; i < c->n_disks; i++) {
+                const DiskConfig *d = &c->disks[i];
+                _cleanup_(freep) char *real = path_under_root(root, d->path);
+                DiskImageType type;
+                const char *format = NULL;
+                int r = real ? disk_image_type_read(real, &type, &format) : -ENOMEM;
+                if (r >= 0 && type == DISK_IMAGE_UNSUPPORTED)
+                        r = -EMEDIUMTYPE;
+                if (r < 0) {
+                        sb_done(&b);
+                        if (r == -ENOMEM)
+                                return log_oom();
+                        if (r == -EMEDIUMTYPE)
+                                return log_error_errno(r, "Disk=%s is a %s image; Cloud Hypervisor is given raw or "
+                                                       "qcow2 only: convert it with qemu-img convert -O qcow2",
+                                                       d->path, format);
+                        return log_error_errno(r, "Cannot read Disk=%s to tell its image type: %m", d->path);
+                }
+                char variable[VM_DISK_TYPE_VARIABLE_MAX];
+                vm_disk_type_variable(i, variable);
+                sb_appendf(&b, "%s=%s\n", variable, disk_image_type_to_string(type));
+        }
+        _cleanup_(freep) char *text = sb_steal(&b);
+        _cleanup_(freep) char *path = strjoin(dir, "/" VM_DISK_TYPES_FILE);
+        _cleanup_(freep) char *temporary = strjoin(dir, "/." VM_DISK_TYPES_FILE ".tmp");
+        if (!text || !path || !temporary)
+                return log_oom();
+        _cleanup_(closep) int fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
+        if (fd < 0)
+                return log_error_errno(errno, "Cannot create %s: %m", temporary);
+        size_t n = strlen(text);
+        errno = 0;
+        if (write(fd, text, n) != (ssize_t) n || rename(temporary, path) < 0) {
+                int e = errno ?: EIO;
+                (void) unlink(temporary);
+                return log_error_errno(e, "Cannot write %s: %m", path);
+        }
+        return 0;
+}
+
 int vm_prepare(const VmPlan *vp, const char *root) {
         const VmConfig *c = vp->config;
         int r;
@@ -144,6 +195,9 @@ int vm_prepare(const VmPlan *vp, const char *root) {
         if (r < 0)
                 return r;
 
+        r = write_disk_types(c, root, dir);
+        if (r < 0)
+                return r;
         r = remove_old_seed(seed, !c->cloud_init.value);
         if (r < 0 || !c->cloud_init.value)
                 return r;

@@ -3,6 +3,6 @@
 
 #include "plan.h"
 
-/* vm prepare: makes ROOT/run/nestvirt/NAME, removes a stale API socket and builds the
+/* vm prepare: makes ROOT/run/nestvirt/vm/NAME, removes a stale API socket and builds the
  * cloud-init seed (CloudInit=). */
 int vm_prepare(const VmPlan *vp, const char *root);

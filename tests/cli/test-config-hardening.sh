@@ -163,5 +163,36 @@ for verb in check plan cmdline; do
         fi
 done
 
+# Drop-in names go into the units' SourcePath=, a line no escape can carry a newline on: a name
+# with control characters or bytes that are not UTF-8 is refused; %, $, quotes, backslashes and
+# blanks go through, % doubled. The generator's units must not gain a line from a name.
+t=$(tree dropin-names)
+printf '[VM named]\nMemory=1G\nKernel=/k\n' > "$t/etc/nestvirt.conf.d/10-x"$'\n'"ExecStartPre=sh -c injected"$'\n'".conf"
+printf '[VM latin]\nMemory=1G\nKernel=/k\n' > "$t/etc/nestvirt.conf.d/15-caf"$'\xe9'".conf"
+printf '[VM odd]\nMemory=1G\nKernel=/k\n' > "$t/etc/nestvirt.conf.d/20-50% \$HOME \"q\" b\\c d.conf"
+check_tree "a drop-in name with a newline or non-UTF-8 bytes is refused, shown on one line" 1 dropin-names \
+        '^/etc/nestvirt.conf.d/10-x\?ExecStartPre=sh -c injected\?.conf: error: the file name has control characters' \
+        '^/etc/nestvirt.conf.d/15-caf\?.conf: error: the file name has control characters or is not UTF-8' \
+        '2 of 2 VMs valid'
+out=$work/dropin-names-out
+mkdir -p "$out/normal" "$out/early" "$out/late"
+NESTVIRT_ROOT=$t SYSTEMD_LOG_TARGET=console timeout 10 "$build/generator/nestvirt-generator" \
+        "$out/normal" "$out/early" "$out/late" >/dev/null 2>&1
+check "the drop-in named with a newline exists" test -e "$t/etc/nestvirt.conf.d/10-x"$'\n'"ExecStartPre=sh -c injected"$'\n'".conf"
+check "no unit gains a line from a drop-in's name" \
+        bash -c "! grep -rq -e '^ExecStartPre=sh' -e injected '$out/normal'"
+check "the refused drop-ins define no VM" test ! -e "$out/normal/nestvirt-vm@named.service" -a ! -e "$out/normal/nestvirt-vm@latin.service"
+check "a name with % \$ quotes backslash blanks is SourcePath= with only % doubled" \
+        grep -qxF 'SourcePath=/etc/nestvirt.conf.d/20-50%% $HOME "q" b\c d.conf' "$out/normal/nestvirt-vm@odd.service"
+
+# check --json is JSON (UTF-8) whatever bytes reach a message: here a root whose name is Latin-1.
+t=$(tree json-bytes)
+mv "$t" "$work/caf"$'\xe9'
+json=$work/json-bytes.json
+timeout 10 "$nestvirt" check --json --root "$work/caf"$'\xe9' > "$json" 2>/dev/null
+check "check --json names the root (the bytes reached the output)" grep -q 'caf' "$json"
+check "check --json is valid UTF-8 JSON with a non-UTF-8 root" \
+        python3 -c 'import json, sys; json.loads(open(sys.argv[1], "rb").read().decode("utf-8", "strict"))' "$json"
+
 echo "1..$n"
 [ "$failed" = 0 ]

@@ -15,7 +15,7 @@ fake=$src/tests/fakes/ch-api-server.py
 driver=$src/tests/cli/console-pty.py
 work=$(mktemp -d)
 root=$work/root
-run=$root/run/nestvirt/vm1
+run=$root/run/nestvirt/vm/vm1
 reqlog=$work/requests.log
 server=""
 cleanup() {

@@ -1,7 +1,7 @@
 #!/bin/bash
 # 'nestvirt vm wait-running NAME' (the VM unit's ExecStartPost=, its readiness) and 'vm stop NAME
 # PID' (its ExecStop=) against a fake Cloud Hypervisor API server, tests/fakes/ch-api-server.py,
-# listening on ROOT/run/nestvirt/vm1/api.sock. The server's own PID plays cloud-hypervisor's
+# listening on ROOT/run/nestvirt/vm/vm1/api.sock. The server's own PID plays cloud-hypervisor's
 # main process. TAP output: one line per assertion.
 #
 # usage: test-vm-lifecycle.sh BUILD_DIR
@@ -13,7 +13,7 @@ nestvirt=$build/src/nestvirt/nestvirt
 fake=$src/tests/fakes/ch-api-server.py
 work=$(mktemp -d)
 root=$work/root
-sock=$root/run/nestvirt/vm1/api.sock
+sock=$root/run/nestvirt/vm/vm1/api.sock
 reqlog=$work/requests.log
 pids=()
 cleanup() {

@@ -74,7 +74,7 @@ check "--net names the tap, the MAC and the host's address in 192.168.240.0/20 (
 # The seed: the guest's address in the same /30, the host as gateway, reachable DNS only.
 expect "vm prepare builds the seed with Network=nat's network-config" 0 "network-config for Network=nat" \
         -- nv vm prepare web
-config=$(isoinfo -R -x /network-config -i "$img/run/nestvirt/web/cidata.iso")
+config=$(isoinfo -R -x /network-config -i "$img/run/nestvirt/vm/web/cidata.iso")
 guest_cidr=$(sed -n 's/^ *- \([0-9.]*\/30\)$/\1/p' <<<"$config")
 guest_ip=${guest_cidr%/*}
 check "the network-config matches the MAC of --net" grep -q "macaddress: \"$mac\"" <<<"$config"
@@ -86,7 +86,7 @@ check "DNS: resolved's upstream IPv4 servers, not its stub nor IPv6" \
 printf 'version: 2\n' > "$img/etc/nestvirt/web/network-config"
 expect "an admin's own network-config wins, with a notice" 0 "has its own network-config" \
         -- nv vm prepare web
-check "and it is the one in the seed" cmp -s <(isoinfo -R -x /network-config -i "$img/run/nestvirt/web/cidata.iso") \
+check "and it is the one in the seed" cmp -s <(isoinfo -R -x /network-config -i "$img/run/nestvirt/vm/web/cidata.iso") \
         "$img/etc/nestvirt/web/network-config"
 
 # The wiring: guest -- veth named like the tap -- host -- uplink -- outside.

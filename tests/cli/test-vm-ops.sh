@@ -12,7 +12,7 @@ nestvirt=$build/src/nestvirt/nestvirt
 fake=$src/tests/fakes/ch-api-server.py
 work=$(mktemp -d)
 root=$work/root
-run=$root/run/nestvirt/vm1
+run=$root/run/nestvirt/vm/vm1
 reqlog=$work/requests.log
 server=""
 cleanup() {
@@ -92,9 +92,9 @@ server=$!
 for _ in $(seq 100); do [ -S "$run/api.sock" ] && break; sleep 0.1; done
 
 expect "vm info: state, vCPUs, memory and its zone, devices, serial" 0 "^State: +Running$" "^vCPUs: +2 \\(max 4\\)$" \
-        "^Memory: +4 GiB" "zone mem0: 4 GiB on node 1, hugepages" "^  disk +_disk1 +/run/nestvirt/vm1/cidata.iso \\(read-only\\)$" \
+        "^Memory: +4 GiB" "zone mem0: 4 GiB on node 1, hugepages" "^  disk +_disk1 +/run/nestvirt/vm/vm1/cidata.iso \\(read-only\\)$" \
         "^  net +_net2 +tap=nv-vm1 mac=12:34:56:78:9a:bc$" "^  device +gpu0 +/sys/bus/pci/devices/0000:41:00.0$" \
-        "^Serial: +Socket /run/nestvirt/vm1/serial.sock$" "^Console: +Tty$" -- "$nestvirt" --root "$root" vm info vm1
+        "^Serial: +Socket /run/nestvirt/vm/vm1/serial.sock$" "^Console: +Tty$" -- "$nestvirt" --root "$root" vm info vm1
 expect "vm info: the nested \"state\" decoys are not the state" 0 "!State: +Running.*Running" -- \
         "$nestvirt" --root "$root" vm info vm1
 json=$("$nestvirt" --root "$root" vm info vm1 --json)
@@ -107,7 +107,7 @@ assert i["memory_bytes"] == 4 << 30 and i["memory_zones"] == [
     {"id": "mem0", "bytes": 4 << 30, "host_numa_node": 1, "hugepages": True}], i
 assert [d["kind"] for d in i["devices"]] == ["disk", "disk", "net", "device"], i
 assert i["devices"][3]["id"] == "gpu0" and i["devices"][1]["readonly"], i
-assert i["serial"] == "Socket /run/nestvirt/vm1/serial.sock" and i["console"] == "Tty", i
+assert i["serial"] == "Socket /run/nestvirt/vm/vm1/serial.sock" and i["console"] == "Tty", i
 ' "$json"
 check "vm info: asked GET /api/v1/vm.info" grep -q '^REQUEST GET /api/v1/vm.info HTTP/1.1$' "$reqlog"
 

@@ -205,6 +205,14 @@ write_conf "Cmdline=console=ttyS0 root=/dev/vda1 rw" "Disk=$vmdir/root.raw,reado
 expect "read-only file as a ,readonly disk" 0 "$pass" -- unprivileged "$nestvirt" vm preflight train0 --root "$img"
 chmod 0644 "$raw"
 
+# The image type is read at the start ('vm prepare'): one Cloud Hypervisor is not given is refused.
+qemu-img create -q -f vhdx "$img$vmdir/data.vhdx" 8M
+write_conf "Cmdline=console=ttyS0 root=/dev/vda1 rw" "Disk=$vmdir/root.raw" "Disk=$vmdir/data.vhdx"
+expect "a vhdx disk is refused, with its line" 1 \
+        "^VM train0: /etc/nestvirt.conf:$(line_of "Disk=$vmdir/data.vhdx"): Disk=$vmdir/data.vhdx is a vhdx image; nestvirt gives Cloud Hypervisor raw or qcow2 only" \
+        -- preflight
+rm "$img$vmdir/data.vhdx"
+
 # ---- every check runs ----
 echo 0 > "$free_pages"
 rm "$img/dev/kvm"

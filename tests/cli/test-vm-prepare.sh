@@ -55,7 +55,7 @@ img=$work/image
 make_image "$img"
 seed_dir="$img/etc/nestvirt/vm0 seed, a=b\\=c"
 mkdir -p "$seed_dir"
-run=$img/run/nestvirt/vm0
+run=$img/run/nestvirt/vm/vm0
 iso=$run/cidata.iso
 cloud_init_line=$(grep -n '^CloudInit=' "$img/etc/nestvirt.conf" | cut -d: -f1)
 prepare() { "$nestvirt" vm prepare "$1" --root "$img"; }
@@ -75,7 +75,7 @@ printf 'instance-id: vm0-1\nlocal-hostname: vm0\n' > "$seed_dir/meta-data"
 chmod 0600 "$seed_dir/user-data"
 
 # --- the seed -----------------------------------------------------------------------------
-expect "prepare builds the seed" 0 "Built the cloud-init seed .*/run/nestvirt/vm0/cidata.iso" '!instance-id' \
+expect "prepare builds the seed" 0 "Built the cloud-init seed .*/run/nestvirt/vm/vm0/cidata.iso" '!instance-id' \
         -- prepare vm0
 check "the seed exists" test -f "$iso"
 check "the runtime directory was made, mode 0700" test "$(stat -c %a "$run" 2>/dev/null)" = 700
@@ -155,11 +155,11 @@ expect "genisoimage not in PATH: the apt hint" 1 \
 check "without genisoimage there is no cidata.iso" test ! -e "$iso"
 
 # No CloudInit=: a leftover seed goes, nothing is built.
-mkdir -p "$img/run/nestvirt/vm1"
-echo stale > "$img/run/nestvirt/vm1/cidata.iso"
-expect "a VM without CloudInit= removes a leftover seed" 0 "Removed .*/run/nestvirt/vm1/cidata.iso" \
+mkdir -p "$img/run/nestvirt/vm/vm1"
+echo stale > "$img/run/nestvirt/vm/vm1/cidata.iso"
+expect "a VM without CloudInit= removes a leftover seed" 0 "Removed .*/run/nestvirt/vm/vm1/cidata.iso" \
         '!Built' -- prepare vm1
-check "vm1 has no seed" test ! -e "$img/run/nestvirt/vm1/cidata.iso"
+check "vm1 has no seed" test ! -e "$img/run/nestvirt/vm/vm1/cidata.iso"
 expect "a VM without CloudInit= and no seed: quiet success" 0 '!Removed' -- prepare vm1
 
 # --- the API socket -----------------------------------------------------------------------
@@ -187,18 +187,18 @@ if sys.argv[2] == "listen":
 }
 stop_listener() { kill "$listener_pid"; wait "$listener_pid" 2>/dev/null; listener_pid=""; rm -f "$work/listening" "$1/api.sock"; }
 
-mkdir -p "$img/run/nestvirt/vm1"
-bind_socket "$img/run/nestvirt/vm1"
-check "a socket nobody listens on was made" test -S "$img/run/nestvirt/vm1/api.sock"
-expect "a stale API socket is removed" 0 "Removed the stale API socket .*/run/nestvirt/vm1/api.sock" -- prepare vm1
-check "the stale socket is gone" test ! -e "$img/run/nestvirt/vm1/api.sock"
+mkdir -p "$img/run/nestvirt/vm/vm1"
+bind_socket "$img/run/nestvirt/vm/vm1"
+check "a socket nobody listens on was made" test -S "$img/run/nestvirt/vm/vm1/api.sock"
+expect "a stale API socket is removed" 0 "Removed the stale API socket .*/run/nestvirt/vm/vm1/api.sock" -- prepare vm1
+check "the stale socket is gone" test ! -e "$img/run/nestvirt/vm/vm1/api.sock"
 
-bind_socket "$img/run/nestvirt/vm1" listen
+bind_socket "$img/run/nestvirt/vm/vm1" listen
 expect "a socket with a listener: another Cloud Hypervisor serves the VM" 1 \
-        "/run/nestvirt/vm1/api.sock accepts connections: another Cloud Hypervisor still serves VM vm1" \
+        "/run/nestvirt/vm/vm1/api.sock accepts connections: another Cloud Hypervisor still serves VM vm1" \
         "systemctl status nestvirt-vm@vm1.service" -- prepare vm1
-check "the live socket is kept" test -S "$img/run/nestvirt/vm1/api.sock"
-stop_listener "$img/run/nestvirt/vm1"
+check "the live socket is kept" test -S "$img/run/nestvirt/vm/vm1/api.sock"
+stop_listener "$img/run/nestvirt/vm/vm1"
 
 # With a live socket the running VM's seed must not be touched either.
 echo "the running VM's seed" > "$iso"
@@ -207,17 +207,17 @@ expect "a live socket stops prepare before the seed" 1 "another Cloud Hypervisor
 check "the running VM's seed is left alone" grep -qx "the running VM's seed" "$iso"
 stop_listener "$run"
 
-echo "not a socket" > "$img/run/nestvirt/vm1/api.sock"
+echo "not a socket" > "$img/run/nestvirt/vm/vm1/api.sock"
 expect "a regular file named api.sock is refused" 1 \
-        "/run/nestvirt/vm1/api.sock exists and is not a socket.*move that file away" -- prepare vm1
-check "the regular file is kept with its contents" grep -qx "not a socket" "$img/run/nestvirt/vm1/api.sock"
-rm "$img/run/nestvirt/vm1/api.sock"
+        "/run/nestvirt/vm/vm1/api.sock exists and is not a socket.*move that file away" -- prepare vm1
+check "the regular file is kept with its contents" grep -qx "not a socket" "$img/run/nestvirt/vm/vm1/api.sock"
+rm "$img/run/nestvirt/vm/vm1/api.sock"
 
-# A root so long that ROOT/run/nestvirt/vm1/api.sock does not fit a socket address (108 bytes).
+# A root so long that ROOT/run/nestvirt/vm/vm1/api.sock does not fit a socket address (108 bytes).
 long=$work/$(printf 'r%.0s' $(seq 110))
 mkdir -p "$long"
 ln -s "$img" "$long/image"
-longrun=$long/image/run/nestvirt/vm1
+longrun=$long/image/run/nestvirt/vm/vm1
 bind_socket "$longrun" listen
 expect "a listener found under a root longer than a socket address" 1 \
         "accepts connections: another Cloud Hypervisor still serves VM vm1" \
@@ -227,6 +227,52 @@ bind_socket "$longrun"
 expect "a stale socket removed under a root longer than a socket address" 0 "Removed the stale API socket" \
         -- "$nestvirt" vm prepare vm1 --root "$long/image"
 check "the stale socket under the long root is gone" test ! -e "$longrun/api.sock"
+
+# A VM may be named like one of nestvirt's own files in /run/nestvirt: its directory lives a
+# level below, in a namespace of VMs only.
+cat >> "$img/etc/nestvirt.conf" <<'CONF'
+
+[VM initrd-config]
+CPUs=1
+Memory=1G
+Kernel=/var/lib/cloud-hypervisor/vmlinux
+CONF
+mkdir -p "$img/run/nestvirt"
+echo "stamp" > "$img/run/nestvirt/initrd-config"
+expect "a VM named like nestvirt's initrd-config stamp prepares" 0 '!not a directory' -- prepare initrd-config
+check "nestvirt's own initrd-config stamp is untouched" grep -qx stamp "$img/run/nestvirt/initrd-config"
+check "the VM's runtime directory is its own" test -d "$img/run/nestvirt/vm/initrd-config"
+expect "its API socket is in its own directory" 0 'path=/run/nestvirt/vm/initrd-config/api.sock' \
+        -- "$nestvirt" vm argv initrd-config --root "$img"
+
+# The disks' image types are read from the images at the start, never guessed from their names:
+# Ubuntu's *-cloudimg-amd64.img is qcow2, a raw image may well be called *.qcow2.
+cat >> "$img/etc/nestvirt.conf" <<'CONF'
+
+[VM disks]
+CPUs=1
+Memory=1G
+Kernel=/var/lib/cloud-hypervisor/vmlinux
+Disk=/var/lib/nestvirt/disks/jammy-server-cloudimg-amd64.img
+Disk=/var/lib/nestvirt/disks/data.qcow2,readonly
+CONF
+mkdir -p "$img/var/lib/nestvirt/disks"
+printf 'QFI\373\0\0\0\3' > "$img/var/lib/nestvirt/disks/jammy-server-cloudimg-amd64.img"
+printf 'not a qcow2 header' > "$img/var/lib/nestvirt/disks/data.qcow2"
+types=$img/run/nestvirt/vm/disks/disk-types.env
+expect "prepare reads the disks' image types" 0 '!Cannot' -- prepare disks
+check "a qcow2 image named .img is qcow2" grep -qx "NESTVIRT_DISK0_TYPE=qcow2" "$types"
+check "a raw image named .qcow2 is raw" grep -qx "NESTVIRT_DISK1_TYPE=raw" "$types"
+expect "vm argv shows the types the start uses" 0 \
+        '^path=/var/lib/nestvirt/disks/jammy-server-cloudimg-amd64.img,image_type=qcow2$' \
+        '^path=/var/lib/nestvirt/disks/data.qcow2,readonly=on,image_type=raw$' -- "$nestvirt" vm argv disks --root "$img"
+rm "$img/var/lib/nestvirt/disks/data.qcow2"
+expect "vm argv says an image it cannot read is decided at the start" 0 \
+        'data.qcow2 cannot be read.*decided when the VM starts' 'image_type=\$\{NESTVIRT_DISK1_TYPE\}$' \
+        -- "$nestvirt" vm argv disks --root "$img"
+expect "prepare refuses an image it cannot read" 1 'Cannot read Disk=/var/lib/nestvirt/disks/data.qcow2' -- prepare disks
+printf 'vhdxfile' > "$img/var/lib/nestvirt/disks/data.qcow2"
+expect "prepare refuses a vhdx image" 1 'data.qcow2 is a vhdx image; Cloud Hypervisor is given raw or qcow2 only' -- prepare disks
 
 echo "1..$n"
 [ "$failed" = 0 ]

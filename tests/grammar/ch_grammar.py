@@ -27,6 +27,7 @@ test-grammar.sh) checks them and every golden nestvirt-vm@*.service.
 """
 
 import os
+import re
 import sys
 
 sys.dont_write_bytecode = True     # no __pycache__ in the source tree
@@ -46,10 +47,62 @@ def show(s):
     return s.encode('utf-8', errors='surrogateescape').decode('utf-8', errors='backslashreplace')
 
 
+# nestvirt's VM units take each disk's image type from the file 'nestvirt vm prepare' writes at
+# the VM's start (EnvironmentFile=-/run/nestvirt/vm/NAME/disk-types.env): NESTVIRT_DISK<n>_TYPE,
+# always one of these (prepare refuses any other image).
+DISK_TYPES_FILE = '/disk-types.env'
+DISK_TYPE_VALUES = ('raw', 'qcow2')
+DISK_TYPE_VARIABLE = re.compile(r'NESTVIRT_DISK(\d+)_TYPE')
+
+
+def reads_disk_types(text):
+    assignments, _ = systemd_exec.read_unit(text)
+    return any(a.section == 'Service' and a.key == 'EnvironmentFile' and a.value.endswith(DISK_TYPES_FILE)
+               for a in assignments)
+
+
+def disk_type_references(command):
+    """({variable}, problems): each reference to NESTVIRT_DISK<n>_TYPE must be the whole
+    image_type= value, at the end, of the n-th value of --disk."""
+    variables, problems, disk, option = set(), [], 0, None
+    for word in command.argv_loaded[1:]:
+        if word.startswith('--'):
+            option = word.split('=', 1)[0]
+            continue
+        refs = [r for r in systemd_exec.references(word) if DISK_TYPE_VARIABLE.fullmatch(r[2])]
+        if option == '--disk':
+            disk += 1
+        for start, end, name in refs:
+            n = int(DISK_TYPE_VARIABLE.fullmatch(name).group(1))
+            if option != '--disk' or end != len(word) or not word[:start].endswith(',image_type=') \
+                    or n != disk - 1:
+                problems.append(f'${{{name}}} in {word!r} is not the image_type= of disk {n} '
+                                f'(nestvirt rule: only there does it hold a disk type)')
+            variables.add(name)
+    return variables, problems
+
+
 def unit_problems(text):
     """[(line, message)] of the ExecStart= of a unit."""
     commands, problems = systemd_exec.exec_start_commands(text)
-    problems = [(line, f'ExecStart: {p}') for line, p in problems]
+    extra = []
+    if reads_disk_types(text):
+        variables = set()
+        for command in commands:
+            found, wrong = disk_type_references(command)
+            variables |= found
+            extra += [(command.line, f'ExecStart: {p}') for p in wrong]
+        if variables:
+            # Checked with each value the file may hold; the problems of either count.
+            problems, seen, runs = [], set(), []
+            for value in DISK_TYPE_VALUES:
+                cmds, found = systemd_exec.exec_start_commands(text, environment=dict.fromkeys(variables, value))
+                runs.append(cmds)
+                problems += [p for p in found if p not in seen and not seen.add(p)]
+            commands = runs[0]
+            extra += [(c.line, f'cloud-hypervisor (with {DISK_TYPE_VALUES[1]} disks) {p}')
+                      for c in runs[1] for p in ch_config.check_arguments(c.argv[1:])]
+    problems = [(line, f'ExecStart: {p}') for line, p in problems] + extra
     if not commands:
         return problems + [(0, 'ExecStart: no command line in [Service]')]
     if len(commands) > 1 and systemd_exec.service_type(text) != 'oneshot':

@@ -208,8 +208,31 @@ def _env_name_valid(name):
                                                          for c in name)
 
 
-def expand_environment(argv, problems):
-    """replace_env_argv() with an empty environment: every expansion is reported."""
+def references(word):
+    """The ${NAME} expansions systemd would make in WORD: [(start, end, name)], '$$' skipped."""
+    found, i = [], 0
+    while i < len(word):
+        if word[i] != '$':
+            i += 1
+        elif word[i + 1:i + 2] == '$':
+            i += 2
+        elif word[i + 1:i + 2] == '{':
+            end = word.find('}', i + 2)
+            colon = word.find(':', i + 2)
+            if end < 0 or 0 <= colon < end:
+                i += 1
+                continue
+            found.append((i, end + 1, word[i + 2:end]))
+            i = end + 1
+        else:
+            i += 1
+    return found
+
+
+def expand_environment(argv, problems, environment=None):
+    """replace_env_argv(): every expansion of a variable not in ENVIRONMENT (the ones the unit
+    is known to set) is reported."""
+    environment = environment or {}
     result = []
     for word in argv:
         if word.startswith('$') and word[1:2] not in ('{', '$'):
@@ -235,6 +258,10 @@ def expand_environment(argv, problems):
                     out.append('$')        # not an expansion systemd understands: kept as is
                     i += 1
                     continue
+                if word[i + 2:end] in environment:
+                    out.append(environment[word[i + 2:end]])
+                    i = end + 1
+                    continue
                 problems.append(f"{word[i:end + 1]!r} in {word!r} is replaced by the environment "
                                 f"variable {word[i + 2:end]}; write '$$' for a literal '$'")
                 i = end + 1
@@ -258,7 +285,7 @@ def _executable_problems(path):
     return []
 
 
-def parse_exec(value, line):
+def parse_exec(value, line, environment=None):
     """Splits the value of one ExecStart= assignment; returns (commands, problems)."""
     problems = []
     commands = []
@@ -311,7 +338,7 @@ def parse_exec(value, line):
         if ':' in prefixes:
             argv = list(loaded)
         else:
-            argv = expand_environment(loaded, problems)
+            argv = expand_environment(loaded, problems, environment)
             if '@' not in prefixes and argv[:1] != [path]:
                 problems.append(f"the executable path {path!r} is not $-expanded by systemd, "
                                 f"but argv[0] is ({argv[0] if argv else ''!r}): "
@@ -322,7 +349,7 @@ def parse_exec(value, line):
     return commands, problems
 
 
-def exec_start_commands(text, key='ExecStart'):
+def exec_start_commands(text, key='ExecStart', environment=None):
     """The commands of every KEY= in [Service], empty assignments resetting the list, as
     systemd accumulates them; returns (commands, [(line, problem)])."""
     assignments, problems = read_unit(text)
@@ -333,7 +360,7 @@ def exec_start_commands(text, key='ExecStart'):
         if not a.value:
             commands = []
             continue
-        parsed, line_problems = parse_exec(a.value, a.line)
+        parsed, line_problems = parse_exec(a.value, a.line, environment)
         problems += [(a.line, p) for p in line_problems]
         commands += parsed
     return commands, problems

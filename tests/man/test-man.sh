@@ -157,8 +157,10 @@ while IFS= read -r h; do
         done
 done < <(headings nestvirt.8 OPTIONS)
 
-# Exit codes: 0 and the ones nestvirt.h defines.
-for code in 0 $(sed -n 's/^#define EXIT_[A-Z]* \([0-9]*\)$/\1/p' "$src/src/nestvirt/nestvirt.h"); do
+# Exit codes: 0 and the ones options.h defines.
+codes=$(sed -n 's/^#define EXIT_[A-Z]* \([0-9]*\)$/\1/p' "$src/src/nestvirt/options.h")
+check "exit codes found in options.h" test -n "$codes"
+for code in 0 $codes; do
         check "nestvirt(8) EXIT STATUS: $code" has_heading nestvirt.8 "EXIT STATUS" "^$code\$"
 done
 

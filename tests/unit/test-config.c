@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 
 #include "config.h"
+#include "tap-name.h"
 #include "util.h"
 
 #define FILE_NAME "/etc/nestvirt.conf.d/50-test.conf"
@@ -72,6 +73,82 @@ static void expect_vm_error(const char *text, unsigned line, const char *needle)
                 dump_diagnostics(&c.diagnostics);
                 fail_msg("VM a has an error (%s) but is not marked invalid or not named in it", needle);
         }
+        config_done(&c);
+}
+
+/* Bytes that are not UTF-8 make units systemd refuses and JSON that is not JSON: refused at
+ * their line by the parser itself (every entry point), and never echoed in the message. */
+static void test_invalid_utf8(void **state) {
+        static const char *const lines[] = {
+                "Cmdline=console=ttyS0 caf\xe9", "Disk=/var/lib/\xff.raw", "Kernel=/boot/\xc3\x28",
+                "ExtraArguments=--rng src=/dev/\xed\xa0\x80",   /* a UTF-16 surrogate */
+                "Firmware=/\xc0\xaf",                             /* an overlong '/' */
+                "TapName=t\xf5\x80\x80\x80",                      /* above U+10FFFF */
+                "MAC=\x80", "Caf\xe9=1",
+        };
+        for (size_t i = 0; i < ELEMENTSOF(lines); i++) {
+                _cleanup_(freep) char *text = strjoin("[VM a]\nMemory=1G\n", lines[i], "\n");
+                assert_non_null(text);
+                expect_vm_error(text, 3, "is not valid UTF-8");
+                Config c;
+                parse(&c, text, false);
+                for (size_t j = 0; j < c.diagnostics.n; j++)
+                        for (const char *m = c.diagnostics.items[j].message; *m; m++)
+                                assert_true((unsigned char) *m < 0x80);
+                config_done(&c);
+        }
+        expect_error("[VM caf\xe9]\nMemory=1G\n", 1, "the section name is not valid UTF-8 (byte 0xe9 at offset 6)");
+        /* Valid UTF-8 beyond ASCII is a value like any other. */
+        Config c;
+        parse(&c, "[VM a]\nMemory=1G\nKernel=/boot/vmlinuz-caf\xc3\xa9\n", true);
+        assert_int_equal(diag_count(&c.diagnostics, DIAG_ERROR), 0);
+        config_done(&c);
+}
+
+/* VM a with LINE (the fourth line) of the key KEY, repeated: 'x' * N after PREFIX. */
+static char *long_line(const char *prefix, size_t n, unsigned times) {
+        StringBuffer b = {};
+        sb_append(&b, "[VM a]\nMemory=1G\nKernel=/k\n");
+        for (unsigned t = 0; t < times; t++) {
+                sb_append(&b, prefix);
+                for (size_t i = 0; i < n; i++)
+                        sb_append_char(&b, 'x');
+                sb_appendf(&b, "%u\n", t % 10);
+        }
+        char *s = sb_steal(&b);
+        assert_non_null(s);
+        return s;
+}
+
+/* Values beyond the limits of what carries them: refused at their line, the limit named. */
+static void test_length_limits(void **state) {
+        _cleanup_(freep) char *cmdline = long_line("Cmdline=", 2047, 1);   /* 2048 bytes */
+        expect_vm_error(cmdline, 4, "COMMAND_LINE_SIZE");
+        _cleanup_(freep) char *fits = long_line("Cmdline=", 2046, 1);
+        Config c;
+        parse(&c, fits, true);
+        assert_int_equal(diag_count(&c.diagnostics, DIAG_ERROR), 0);
+        config_done(&c);
+        _cleanup_(freep) char *extra = long_line("ExtraArguments=--rng src=/", 1100 * 1024, 1);
+        expect_vm_error(extra, 4, "MAX_ARG_STRLEN");
+        _cleanup_(freep) char *path = long_line("Initramfs=/", 4095, 1);
+        expect_vm_error(path, 4, "PATH_MAX");
+
+        /* Disks of bounded length each, but so many that the line outgrows systemd's 1 MiB. */
+        _cleanup_(freep) char *disks = long_line("Disk=/", 4000, 200);
+        expect_vm_error(disks, 1, "LONG_LINE_MAX");
+
+        /* 1024 vCPUs, each with an interleaved list that has no range to compress into. */
+        StringBuffer b = {};
+        sb_append(&b, "[VM a]\nMemory=1G\nKernel=/k\nCPUs=1024\nCPUAffinity=0");
+        for (unsigned i = 2; i < 2048; i += 2)
+                sb_appendf(&b, ",%u", i);
+        sb_append(&b, "\n");
+        _cleanup_(freep) char *affinity = sb_steal(&b);
+        assert_non_null(affinity);
+        expect_vm_error(affinity, 5, "MAX_ARG_STRLEN");
+        parse(&c, "[VM a]\nMemory=1G\nKernel=/k\nCPUs=1024\nCPUAffinity=0-1023\n", true);
+        assert_int_equal(diag_count(&c.diagnostics, DIAG_ERROR), 0);
         config_done(&c);
 }
 
@@ -335,6 +412,41 @@ static void test_bad_network(void **state) {
                   "[VM b]\nMemory=1G\nKernel=/k\nNetwork=tap\nTapName=tap0\n", true);
         check_diag(&c, DIAG_ERROR, 10, "already used by [VM a]");
         assert_false(c.vms[0].invalid);
+        assert_true(c.vms[1].invalid);
+        config_done(&c);
+
+        /* Derived names carry a 16-bit hash: two long names can share one. Both VMs and lines named. */
+        parse(&c, "[VM trainer-00098]\nMemory=1G\nKernel=/k\nNetwork=tap\n"
+                  "[VM trainer-00384]\nMemory=1G\nKernel=/k\nNetwork=tap\n", true);
+        _cleanup_(freep) char *t1 = vm_tap_name(&c.vms[0]), *t2 = vm_tap_name(&c.vms[1]);
+        assert_string_equal(t1, t2);   /* the collision this guards against */
+        check_diag(&c, DIAG_ERROR, 5, "derived from the VM name");
+        find_diag(&c, "already used by [VM trainer-00098] (derived, [VM] at " FILE_NAME ":1)");
+        assert_false(c.vms[0].invalid);
+        assert_true(c.vms[1].invalid);
+        config_done(&c);
+
+        /* A derived name against an explicit one, in either order. */
+        parse(&c, "[VM a]\nMemory=1G\nKernel=/k\nNetwork=tap\nTapName=nv-net0\n"
+                  "[VM net0]\nMemory=1G\nKernel=/k\nNetwork=tap\n", true);
+        check_diag(&c, DIAG_ERROR, 6, "nv-net0 is already used by [VM a] (TapName= at " FILE_NAME ":5)");
+        assert_true(c.vms[1].invalid);
+        config_done(&c);
+        parse(&c, "[VM net0]\nMemory=1G\nKernel=/k\nNetwork=tap\n"
+                  "[VM b]\nMemory=1G\nKernel=/k\nNetwork=tap\nTapName=nv-net0\n", true);
+        check_diag(&c, DIAG_ERROR, 9, "TapName= nv-net0 is already used by [VM net0] (derived, [VM] at " FILE_NAME ":1)");
+        config_done(&c);
+
+        /* Without a network no tap is derived, so nothing collides. */
+        parse(&c, "[VM net0]\nMemory=1G\nKernel=/k\n"
+                  "[VM b]\nMemory=1G\nKernel=/k\nNetwork=tap\nTapName=nv-net0\n", true);
+        assert_int_equal(diag_count(&c.diagnostics, DIAG_ERROR), 0);
+        config_done(&c);
+
+        /* Network=nat derives a tap as Network=tap does. */
+        parse(&c, "[VM a]\nMemory=1G\nKernel=/k\nNetwork=nat\n"
+                  "[VM b]\nMemory=1G\nKernel=/k\nNetwork=tap\nTapName=nv-a\n", true);
+        check_diag(&c, DIAG_ERROR, 9, "TapName= nv-a is already used by [VM a] (derived, [VM] at " FILE_NAME ":1)");
         assert_true(c.vms[1].invalid);
         config_done(&c);
 }
@@ -803,6 +915,8 @@ static void test_empty_file(void **state) {
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_minimal_vm_and_defaults),
+                cmocka_unit_test(test_invalid_utf8),
+                cmocka_unit_test(test_length_limits),
                 cmocka_unit_test(test_binary_garbage),
                 cmocka_unit_test(test_empty_file),
                 cmocka_unit_test(test_design_example),

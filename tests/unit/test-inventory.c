@@ -185,6 +185,7 @@ static void test_device_names(void **state) {
         static const char *const names[] = { "0000:00:06.0", "00:06.0", "0000:00:0A.0", "0000:00:0a.0" };
         char root[] = "/tmp/nestvirt-test-inventory-XXXXXX";
         assert_non_null(mkdtemp(root));
+        put_file(root, "/sys/devices/system/node/node1/cpulist", "0-1\n");   /* a node they can name */
         for (size_t i = 0; i < ELEMENTSOF(names); i++) {
                 _cleanup_(freep) char *p = strjoin("/sys/bus/pci/devices/", names[i], "/modalias");
                 put_file(root, p, "pci:v000010DEd00002330sv000010DEsd000016C1bc03sc02i00\n");
@@ -195,6 +196,35 @@ static void test_device_names(void **state) {
         assert_int_equal(inv.n_devices, 2);
         assert_string_equal(inv.devices[0].name, "0000:00:06.0");
         assert_string_equal(inv.devices[1].name, "0000:00:0a.0");
+        inventory_done(&inv);
+
+        _cleanup_(freep) char *cmd = strjoin("rm -rf ", root);
+        assert_int_equal(system(cmd), 0);
+}
+
+/* Intel VMD's devices sit in domain 10000 and up: they were dropped silently. */
+static void test_vmd_domains(void **state) {
+        static const char *const names[] = { "10000:e1:00.0", "0000:41:00.0", "10001:00:02.0", "010000:00:03.0" };
+        char root[] = "/tmp/nestvirt-test-inventory-XXXXXX";
+        assert_non_null(mkdtemp(root));
+        put_file(root, "/sys/devices/system/node/node1/cpulist", "0-1\n");   /* a node they can name */
+        for (size_t i = 0; i < ELEMENTSOF(names); i++) {
+                _cleanup_(freep) char *p = strjoin("/sys/bus/pci/devices/", names[i], "/modalias");
+                put_file(root, p, "pci:v0000144Dd0000A808sv0000144Dsd0000A801bc01sc08i02\n");
+                _cleanup_(freep) char *n = strjoin("/sys/bus/pci/devices/", names[i], "/numa_node");
+                put_file(root, n, "1\n");
+        }
+
+        Inventory inv;
+        assert_int_equal(inventory_load(root, INVENTORY_DETAILS, &inv), 0);
+        assert_int_equal(inv.n_devices, 3);   /* not the non-kernel spelling 010000: */
+        assert_string_equal(inv.devices[0].name, "0000:41:00.0");
+        assert_string_equal(inv.devices[1].name, "10000:e1:00.0");
+        assert_string_equal(inv.devices[2].name, "10001:00:02.0");
+        assert_int_equal(inv.devices[1].numa_node, 1);   /* its attributes were read under its name */
+        PciAddress a;
+        assert_int_equal(pci_address_parse("10000:e1:00.0", &a), 0);
+        assert_ptr_equal(inventory_find_device(&inv, a), &inv.devices[1]);
         inventory_done(&inv);
 
         _cleanup_(freep) char *cmd = strjoin("rm -rf ", root);
@@ -704,6 +734,7 @@ int main(void) {
                 cmocka_unit_test(test_device_names),
                 cmocka_unit_test(test_stray_numa_node),
                 cmocka_unit_test(test_node_distances),
+                cmocka_unit_test(test_vmd_domains),
                 cmocka_unit_test(test_fixture_virtio_2node_4dev),
                 cmocka_unit_test(test_fixture_intel_8gpu_2node),
                 cmocka_unit_test(test_intel_8gpu_2node_files),

@@ -105,6 +105,27 @@ static void test_parse_hugepages(void **state) {
                 assert_int_equal(g.hugepages_mode, HUGEPAGES_AUTO);   /* unchanged on error */
                 free(g.hugepages_nodes);
         }
+        /* Every count is bounded, so no sum the planner forms can wrap: 2^54+1 pages "fit", two of
+         * 2^63 added up to 0 and the pool was never reserved. */
+        static const char *const huge[] = { "0:18014398509481985", "0:9223372036854775808,1:9223372036854775808",
+                                            "18446744073709551615", "1048577", "0:1048577", "1023:4294967296" };
+        for (size_t i = 0; i < ELEMENTSOF(huge); i++) {
+                HostConfig g = { .hugepages_mode = HUGEPAGES_AUTO };
+                reason = NULL;
+                if (parse_hugepages(huge[i], &g, &reason) != -EINVAL)
+                        fail_msg("parse_hugepages(\"%s\") accepted a count beyond the bound", huge[i]);
+                assert_non_null(strstr(reason, "1 PiB"));
+                free(g.hugepages_nodes);
+        }
+        HostConfig most = {};
+        assert_int_equal(parse_hugepages("0:1048576,1023:1048576", &most, &reason), 0);
+        free(most.hugepages_nodes);
+        assert_int_equal(parse_hugepages("1048576", &most, &reason), 0);
+        uint64_t gib;
+        assert_int_equal(parse_memory_gib("1048576G", &gib, &reason), 0);
+        assert_int_equal(parse_memory_gib("1048577G", &gib, &reason), -ERANGE);
+        assert_int_equal(parse_memory_gib("2048T", &gib, &reason), -ERANGE);
+
         reason = NULL;
         HostConfig g = {};
         assert_int_equal(parse_hugepages("0:4,0:2", &g, &reason), -EINVAL);

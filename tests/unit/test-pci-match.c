@@ -32,6 +32,11 @@ static void test_pci_address_parse_good(void **state) {
         check_address("0001:db:1f.7", 1, 0xdb, 0x1f, 7, "0001:db:1f.7");
         check_address("00:1F.3", 0, 0, 0x1f, 3, "0000:00:1f.3");              /* lspci prints lowercase */
         check_address("abcd:00:00.0", 0xabcd, 0, 0, 0, "abcd:00:00.0");
+        /* Intel VMD puts its devices in domains from 0x10000: the kernel's "%04x" prints five digits
+         * or more, and they must come back identically. */
+        check_address("10000:00:02.0", 0x10000, 0, 2, 0, "10000:00:02.0");
+        check_address("10001:e1:00.0", 0x10001, 0xe1, 0, 0, "10001:e1:00.0");
+        check_address("ffffffff:ff:1f.7", 0xffffffff, 0xff, 0x1f, 7, "ffffffff:ff:1f.7");
 }
 
 static void test_pci_address_parse_bad(void **state) {
@@ -47,7 +52,9 @@ static void test_pci_address_parse_bad(void **state) {
                 "41:20.0",            /* slot 0-1f */
                 "g1:00.0",
                 "0:41:00.0",          /* domain needs four digits */
-                "00000:41:00.0",
+                "00000:41:00.0",      /* more than four digits only without leading zeros */
+                "010000:00:02.0",
+                "100000000:00:02.0",  /* more than 32 bits */
                 "0000:41:00.0x",
                 "0000:41:00:0",
                 "0000:41:00.0 ",

@@ -12,6 +12,7 @@
 
 #include "config.h"
 #include "decode-exec-line.h"
+#include "disk-image.h"
 #include "inventory.h"
 #include "parse-values.h"
 #include "plan.h"
@@ -46,7 +47,7 @@ static void test_vm_command_build(void **state) {
                 "Cmdline=console=ttyS0 root=/dev/vda1 rw\n"
                 "Disk=/var/lib/nestvirt/a,b c%d/root.raw\n"
                 "Disk=/var/lib/nestvirt/seed.img,readonly\n"
-                "Disk=/var/lib/nestvirt/disk.img\n"
+                "Disk=/var/lib/nestvirt/jammy-server-cloudimg-amd64.img\n"
                 "Device=10de:2330\n"
                 "ExtraArguments=--rng \"src=/dev/urandom\"\n";
         Config c;
@@ -84,25 +85,27 @@ static void test_vm_command_build(void **state) {
         assert_int_equal(diag_count(&plan.diagnostics, DIAG_ERROR), 0);
         assert_true(plan.vms[0].valid);
 
-        /* A root where disk.img is a qcow2 image (detected by its magic, not its name). */
+        /* A root where Ubuntu's cloud image is a qcow2 image (its magic says so, not its name). */
         char root[] = "/tmp/nestvirt-test-escape-XXXXXX";
         assert_non_null(mkdtemp(root));
-        make_file(root, "/var/lib/nestvirt/disk.img", "QFI\xfb\0\0\0\3", 8);
+        make_file(root, "/var/lib/nestvirt/jammy-server-cloudimg-amd64.img", "QFI\xfb\0\0\0\3", 8);
 
         _cleanup_(strv_freep) char **argv = NULL;
-        assert_int_equal(vm_command_build(&plan, 0, root, &argv), 0);
+        _cleanup_(freep) size_t *literal = NULL;
+        assert_int_equal(vm_command_build_for_unit(&plan, 0, root, &argv, &literal), 0);
 
         static const char *const expected[] = {
                 "/usr/local/bin/cloud-hypervisor",
-                "--api-socket", "path=/run/nestvirt/train0/api.sock",
+                "--api-socket", "path=/run/nestvirt/vm/train0/api.sock",
                 "--cpus", "boot=2,affinity=[0@[0-3],1@[0-3]]",
                 "--memory", "size=0",
                 "--memory-zone", "id=mem0,size=4G,hugepages=on,hugepage_size=1G,host_numa_node=0",
                 "--kernel", "/var/lib/ch/vmlinux",
                 "--cmdline", "console=ttyS0 root=/dev/vda1 rw",
-                "--disk", "path=\"/var/lib/nestvirt/a,b c%d/root.raw\",image_type=raw",
-                "--disk", "path=/var/lib/nestvirt/seed.img,image_type=raw,readonly=on",
-                "--disk", "path=/var/lib/nestvirt/disk.img,image_type=qcow2",
+                /* The type is the start's to read: the generator may not see the image yet. */
+                "--disk", "path=\"/var/lib/nestvirt/a,b c%d/root.raw\",image_type=${NESTVIRT_DISK0_TYPE}",
+                "--disk", "path=/var/lib/nestvirt/seed.img,readonly=on,image_type=${NESTVIRT_DISK1_TYPE}",
+                "--disk", "path=/var/lib/nestvirt/jammy-server-cloudimg-amd64.img,image_type=${NESTVIRT_DISK2_TYPE}",
                 "--device", "path=/sys/bus/pci/devices/0000:41:00.0,id=gpu0",
                 "--serial", "tty",
                 "--console", "off",
@@ -115,19 +118,40 @@ static void test_vm_command_build(void **state) {
         for (size_t i = 0; i < ELEMENTSOF(expected); i++)
                 assert_string_equal(argv[i], expected[i]);
 
-        /* Through the unit file: the disk word is quoted for systemd, its '%' doubled, and systemd's
-         * reading of the whole line gives back the argv exactly. */
+        /* Only the references are for systemd to expand: every other byte is taken as it is. */
+        for (size_t i = 0; argv[i]; i++) {
+                const char *reference = strstr(argv[i], "${NESTVIRT_DISK");
+                assert_int_equal(literal[i], reference ? (size_t) (reference - argv[i]) : strlen(argv[i]));
+        }
+
+        /* Through the unit file: the disk word is quoted for systemd, its '%' doubled, the
+         * reference left for systemd to expand, and systemd's reading of the line gives back the argv. */
         StringBuffer b = {};
-        unit_append_exec_argv(&b, argv);
+        unit_append_exec_argv_expanding(&b, argv, literal);
         _cleanup_(freep) char *line = sb_steal(&b);
         assert_non_null(line);
-        assert_non_null(strstr(line, " --disk \"path=\\\"/var/lib/nestvirt/a,b c%%d/root.raw\\\",image_type=raw\" "));
+        assert_non_null(strstr(line, " --disk \"path=\\\"/var/lib/nestvirt/a,b c%%d/root.raw\\\",image_type=${NESTVIRT_DISK0_TYPE}\" "));
         _cleanup_(strv_freep) char **back = decode_exec_line(line);
         assert_int_equal(strv_length(back), strv_length(argv));
         for (size_t i = 0; argv[i]; i++)
                 assert_string_equal(back[i], argv[i]);
 
-        _cleanup_(freep) char *img = strjoin(root, "/var/lib/nestvirt/disk.img");
+        /* What 'vm prepare' reads at the start, and 'vm argv' shows: qcow2 from the magic of a
+         * ".img"; an image that cannot be read is not guessed and keeps its reference. */
+        const char *types[3] = {};
+        for (size_t i = 0; i < 3; i++) {
+                _cleanup_(freep) char *real = strjoin(root, c.vms[0].disks[i].path);
+                DiskImageType t;
+                if (disk_image_type_read(real, &t, NULL) >= 0)
+                        types[i] = disk_image_type_to_string(t);
+        }
+        assert_null(types[0]);
+        assert_string_equal(types[2], "qcow2");
+        assert_int_equal(vm_command_resolve_disk_types(argv, literal, types, 3), 0);
+        assert_string_equal(argv[14], "path=\"/var/lib/nestvirt/a,b c%d/root.raw\",image_type=${NESTVIRT_DISK0_TYPE}");
+        assert_string_equal(argv[18], "path=/var/lib/nestvirt/jammy-server-cloudimg-amd64.img,image_type=qcow2");
+
+        _cleanup_(freep) char *img = strjoin(root, "/var/lib/nestvirt/jammy-server-cloudimg-amd64.img");
         _cleanup_(freep) char *d1 = strjoin(root, "/var/lib/nestvirt");
         _cleanup_(freep) char *d2 = strjoin(root, "/var/lib");
         _cleanup_(freep) char *d3 = strjoin(root, "/var");
@@ -315,15 +339,15 @@ static void test_every_option_in_order(void **state) {
                   "Disk=/images/root.raw\nCloudInit=/etc/nestvirt/all/\nNetwork=tap\nTapName=tap-all\n"
                   "MAC=52:54:00:00:00:01\nSerial=off\nExtraArguments=--rng src=/dev/urandom\n");
         static const char *const expected[] = {
-                "--api-socket", "path=/run/nestvirt/all/api.sock",
+                "--api-socket", "path=/run/nestvirt/vm/all/api.sock",
                 "--cpus", "boot=2,affinity=[0@[0-3],1@[0-3]]",
                 "--memory", "size=0",
                 "--memory-zone", "id=mem0,size=3G,hugepages=on,hugepage_size=1G,host_numa_node=0",
                 "--kernel", "/boot/vmlinux",
                 "--initramfs", "/boot/initrd",
                 "--cmdline", "console=ttyS0",
-                "--disk", "path=/images/root.raw,image_type=raw",
-                "--disk", "path=/run/nestvirt/all/cidata.iso,readonly=on,image_type=raw",
+                "--disk", "path=/images/root.raw,image_type=${NESTVIRT_DISK0_TYPE}",
+                "--disk", "path=/run/nestvirt/vm/all/cidata.iso,readonly=on,image_type=raw",
                 "--device", "path=/sys/bus/pci/devices/0000:42:00.0,id=dev0",
                 "--device", "path=/sys/bus/pci/devices/0000:41:00.0,id=gpu0",
                 "--device", "path=/sys/bus/pci/devices/0000:43:00.0,id=gpu1",
@@ -341,7 +365,7 @@ static void test_only_what_is_needed(void **state) {
         Fixture f;
         build(&f, "[VM bare]\nMemory=1G\nFirmware=/fw\nCPUAffinity=none\n");
         static const char *const expected[] = {
-                "--api-socket", "path=/run/nestvirt/bare/api.sock",
+                "--api-socket", "path=/run/nestvirt/vm/bare/api.sock",
                 "--cpus", "boot=1",
                 "--memory", "size=0",
                 "--memory-zone", "id=mem0,size=1G,hugepages=on,hugepage_size=1G,host_numa_node=0",
@@ -361,7 +385,7 @@ static void test_serial(void **state) {
                 { "file", "file=/var/log/nestvirt/s.serial.log", "off" },
                 { "off", "off", "off" },
                 /* The socket for 'vm console'; the virtio console keeps boot output in the journal. */
-                { "socket", "socket=/run/nestvirt/s/serial.sock", "tty" },
+                { "socket", "socket=/run/nestvirt/vm/s/serial.sock", "tty" },
         };
         for (size_t i = 0; i < ELEMENTSOF(cases); i++) {
                 Fixture f;

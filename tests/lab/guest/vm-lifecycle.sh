@@ -55,7 +55,7 @@ if [ -n "$pid" ] && [ "$pid" != 0 ]; then
     echo "vm main-memlock $(grep 'Max locked memory' /proc/$pid/limits | tr -s ' ')"
 fi
 echo "vm pages-running node0 free=$(free_pages 0)"
-echo "vm runtime-dir $(ls /run/nestvirt/$ok 2>&1 | tr '\n' ' ')"
+echo "vm runtime-dir $(ls /run/nestvirt/vm/$ok 2>&1 | tr '\n' ' ')"
 
 t=$(now)
 systemd-analyze security --no-pager $u > /tmp/vm-security.txt 2>&1

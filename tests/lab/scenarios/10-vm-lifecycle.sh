@@ -136,7 +136,7 @@ expect_scenario10() {
     expect_journal lab0 "${fake}kvm ok: /dev/kvm opened read-write \\(char 10:" "/dev/kvm opens read-write (DeviceAllow=/dev/kvm)"
     expect_journal lab0 "${fake}disk ok: /var/lib/nestvirt/lab0/root.raw opened read-write and locked" \
         "the writable disk opens read-write under ProtectSystem=strict (ReadWritePaths=)"
-    expect_journal lab0 "${fake}disk ok: /run/nestvirt/lab0/cidata.iso opened read-only and locked, [0-9]+ bytes, ISO 9660 volume 'cidata'" \
+    expect_journal lab0 "${fake}disk ok: /run/nestvirt/vm/lab0/cidata.iso opened read-only and locked, [0-9]+ bytes, ISO 9660 volume 'cidata'" \
         "vm prepare built the cloud-init seed (ISO 9660, volume cidata) and it opens read-only"
     expect_journal lab0 "${fake}serial ok: /var/log/nestvirt/lab0.serial.log created" "the serial file is created (LogsDirectory=)"
     expect_vm serial-log 'serial console of the lab' "the serial log holds what the stand-in wrote"
