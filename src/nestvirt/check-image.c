@@ -12,7 +12,6 @@
 #include "config-keys.h"
 #include "disk-image.h"
 #include "nestvirt.h"
-#include "runtime-paths.h"
 #include "sysfs-write.h"
 #include "util.h"
 
@@ -87,57 +86,6 @@ void check_vm_files(Context *ctx) {
         }
 }
 
-static const char *const vfio_modules[] = { "vfio", "vfio_pci", "vfio_iommu_type1" };
-
-static void check_kernel(Context *ctx, const char *dir, const char *version) {
-        _cleanup_(freep) char *path = strjoin(dir, "/", version);
-        if (!path)
-                return;
-        struct kmod_ctx *k = kmod_new(path, (const char *const[]) { "/dev/null", NULL });
-        if (!k)
-                return;
-        kmod_set_log_priority(k, 0);
-        if (kmod_load_resources(k) < 0) {
-                diag_add(&ctx->extra, DIAG_WARNING, (Location) {}, NULL, NULL,
-                         "kernel %s: no module index (modules.dep); run depmod %s in the image", version, version);
-                kmod_unref(k);
-                return;
-        }
-        for (size_t i = 0; i < ELEMENTSOF(vfio_modules); i++) {
-                struct kmod_list *list = NULL;
-                int r = kmod_module_new_from_lookup(k, vfio_modules[i], &list);
-                if (r < 0 || !list)
-                        diag_add(&ctx->extra, DIAG_ERROR, (Location) {}, NULL, NULL,
-                                 "kernel %s has no %s module (neither a module nor built in); install the kernel's "
-                                 "full module package in the image", version, vfio_modules[i]);
-                kmod_module_unref_list(list);
-        }
-        kmod_unref(k);
-}
-
-void check_kernel_modules(Context *ctx) {
-        const char *dirs[] = { "/lib/modules", "/usr/lib/modules" };
-        for (size_t i = 0; i < ELEMENTSOF(dirs); i++) {
-                _cleanup_(freep) char *dir = path_under_root(arg_root, dirs[i]);
-                DIR *d = dir ? opendir(dir) : NULL;
-                if (!d)
-                        continue;
-                bool any = false;
-                struct dirent *de;
-                while ((de = readdir(d))) {
-                        if (de->d_name[0] == '.')
-                                continue;
-                        any = true;
-                        check_kernel(ctx, dir, de->d_name);
-                }
-                closedir(d);
-                if (any)
-                        return;   /* /usr/lib/modules is usually the same directory */
-        }
-        diag_add(&ctx->extra, DIAG_WARNING, (Location) {}, NULL, NULL,
-                 "no kernels under %s/lib/modules: cannot verify that the vfio modules exist", strempty(arg_root));
-}
-
 void check_installation(Context *ctx) {
         const char *generator_dirs[] = { NESTVIRT_GENERATORDIR, "/usr/lib/systemd/system-generators",
                                          "/lib/systemd/system-generators", "/usr/local/lib/systemd/system-generators",
@@ -168,48 +116,4 @@ void check_installation(Context *ctx) {
                                  "%s is not installed%s%s; install nestvirt into the image", units[u],
                                  arg_root ? " under " : "", strempty(arg_root));
         }
-}
-
-/* The nestvirt dracut module and initramfs-tools hook record, for each initramfs they
- * build, the digest of the config they packed (DIGEST_DIR/KVER). A config edited since
- * then acts only after the next rebuild: say so. */
-void check_initramfs(Context *ctx) {
-        _cleanup_(freep) char *dir = path_under_root(arg_root, INITRAMFS_DIGEST_DIR);
-        _cleanup_(freep) char *boot = path_under_root(arg_root, "/boot");
-        char now[32];
-        if (!dir || !boot)
-                return;
-        snprintf(now, sizeof now, "%016" PRIx64, ctx->config.digest);
-
-        DIR *d = opendir(boot);
-        if (!d)
-                return;
-        struct dirent *de;
-        while ((de = readdir(d))) {
-                /* Debian's initrd.img-KVER, dracut's initramfs-KVER.img */
-                const char *kver = startswith(de->d_name, "initrd.img-") ?: startswith(de->d_name, "initramfs-");
-                if (!kver)
-                        continue;
-                char version[256];
-                snprintf(version, sizeof version, "%s", kver);
-                size_t l = strlen(version);
-                if (l > 4 && streq(version + l - 4, ".img"))
-                        version[l - 4] = 0;
-
-                char rel[512], digest[64];
-                snprintf(rel, sizeof rel, "%s/%s", dir, version);
-                if (sysfs_read(rel, digest, sizeof digest) < 0) {
-                        if (ctx->config.n_vms > 0 || ctx->config.host.n_passthrough > 0)
-                                diag_add(&ctx->extra, DIAG_WARNING, (Location) {}, NULL, NULL,
-                                         "/boot/%s was not built with nestvirt's initramfs module: GPUs are claimed "
-                                         "only after switch-root, when their driver may have them; rebuild it "
-                                         "(dracut -f --kver %s, or update-initramfs -u -k %s)", de->d_name, version,
-                                         version);
-                } else if (!streq(digest, now))
-                        diag_add(&ctx->extra, DIAG_ERROR, (Location) {}, NULL, NULL,
-                                 "/boot/%s carries another configuration than /etc/nestvirt.conf and its drop-ins "
-                                 "have now; rebuild it (dracut -f --kver %s, or update-initramfs -u -k %s)",
-                                 de->d_name, version, version);
-        }
-        closedir(d);
 }

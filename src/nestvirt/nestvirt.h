@@ -44,4 +44,5 @@ int verb_reserve_hugepages(int argc, char *argv[]);
 int verb_bind_vfio(int argc, char *argv[]);
 int verb_status(int argc, char *argv[]);
 int verb_config_digest(int argc, char *argv[]);
+int verb_config_files(int argc, char *argv[]);
 int verb_vm(int argc, char *argv[]);

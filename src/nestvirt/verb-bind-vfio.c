@@ -57,8 +57,6 @@ static int load_plan(const BindRun *run, Context *ctx) {
         int r = context_load(ctx, /* strict= */ false);
         if (r < 0)
                 return r;
-        if (run->in_initrd)
-                record_initrd_config(run->root, ctx->config.digest);
 
         if (ctx->plan.n_claims > 0 && ctx->inventory.n_iommus == 0) {
                 ensure_virtio_iommu(&ctx->inventory);
@@ -179,6 +177,37 @@ static int bind_group_members(BindRun *run) {
         return 0;
 }
 
+/* Binds what CTX plans; adds a line per device it bound or failed to *RECORD. Returns the
+ * exit status. */
+static int bind_planned(BindRun *run, const Context *ctx, char ***record) {
+        const Plan *p = &ctx->plan;
+        if (p->n_claims == 0 && !p->unsafe_interrupts) {
+                log_info("No devices are planned for vfio-pci; nothing to do.");
+                return 0;
+        }
+
+        if (p->unsafe_interrupts)
+                enable_unsafe_interrupts(run, p->unsafe_interrupts_reason);
+        if (boot_devices_find(run->root, &run->boot, &run->reasons) < 0)
+                return log_oom(), EXIT_PROBLEMS;
+        if (detach_claimed(run, ctx) < 0)
+                return EXIT_PROBLEMS;
+        if (!run->todo)
+                return run->failures ? EXIT_PROBLEMS : 0;
+        if (probe_detached(run) < 0 || bind_group_members(run) < 0)
+                return EXIT_PROBLEMS;
+
+        for (size_t i = 0; run->todo[i]; i++) {
+                bool bound = pci_device_verify_vfio(run->root, run->todo[i]) >= 0;
+                run->failures += !bound;
+                char *line;
+                if (asprintf(&line, "device=%s %s", run->todo[i], bound ? VFIO_DRIVER : "failed") < 0 ||
+                    strv_push(record, line) < 0)
+                        run->failures++;
+        }
+        return run->failures ? EXIT_PROBLEMS : 0;
+}
+
 int verb_bind_vfio(int argc, char *argv[]) {
         (void) argc;
         (void) argv;
@@ -186,29 +215,15 @@ int verb_bind_vfio(int argc, char *argv[]) {
         if (!runtime_enabled(run.root))
                 return 0;
         run.in_initrd = detect_initrd(run.root);
+        if (!run.in_initrd)
+                initrd_record_log_verb(run.root, "bind-vfio");
 
         _cleanup_(context_done) Context ctx = {};
         if (load_plan(&run, &ctx) < 0)
                 return EXIT_PROBLEMS;
-        const Plan *p = &ctx.plan;
-        if (p->n_claims == 0 && !p->unsafe_interrupts) {
-                log_info("No devices are planned for vfio-pci; nothing to do.");
-                return 0;
-        }
-
-        if (p->unsafe_interrupts)
-                enable_unsafe_interrupts(&run, p->unsafe_interrupts_reason);
-        if (boot_devices_find(run.root, &run.boot, &run.reasons) < 0)
-                return log_oom(), EXIT_PROBLEMS;
-        if (detach_claimed(&run, &ctx) < 0)
-                return EXIT_PROBLEMS;
-        if (!run.todo)
-                return run.failures ? EXIT_PROBLEMS : 0;
-        if (probe_detached(&run) < 0 || bind_group_members(&run) < 0)
-                return EXIT_PROBLEMS;
-
-        for (size_t i = 0; run.todo[i]; i++)
-                if (pci_device_verify_vfio(run.root, run.todo[i]) < 0)
-                        run.failures++;
-        return run.failures ? EXIT_PROBLEMS : 0;
+        _cleanup_(strv_freep) char **record = NULL;
+        int ret = bind_planned(&run, &ctx, &record);
+        if (run.in_initrd)
+                (void) initrd_record_save(run.root, "bind-vfio", &ctx.config, ret, record);
+        return ret;
 }

@@ -7,7 +7,7 @@
 #include "log.h"
 #include "nestvirt.h"
 #include "pci-device.h"
-#include "runtime-paths.h"
+#include "status-initrd.h"
 #include "sysfs-write.h"
 #include "util.h"
 #include "vm-unit.h"
@@ -100,11 +100,9 @@ int verb_status(int argc, char *argv[]) {
                         p->unsafe_interrupts_reason);
 
         /* The initramfs acted on the config it carried; a newer /etc/nestvirt.conf needs a rebuild. */
-        _cleanup_(freep) char *stamp_path = path_under_root(arg_root, INITRD_CONFIG_STAMP);
-        char stamp[32] = "", now[32];
-        snprintf(now, sizeof now, "%016" PRIx64, ctx.config.digest);
-        bool initrd_ran = stamp_path && sysfs_read(stamp_path, stamp, sizeof stamp) >= 0;
-        if (initrd_ran && !streq(stamp, now))
+        _cleanup_(initrd_status_done) InitrdStatus initrd = {};
+        initrd_status_load(arg_root, ctx.config.digest, &initrd);
+        if (initrd.ran && !initrd.same)
                 problem(&problems, "the initramfs carries a different configuration than /etc/nestvirt.conf and "
                         "its drop-ins: rebuild it (dracut -f, or update-initramfs -u)");
 
@@ -183,7 +181,9 @@ int verb_status(int argc, char *argv[]) {
                 json_bool(&w, unsafe_actual);
                 json_end_object(&w);
                 json_key(&w, "initramfs_config");
-                json_string(&w, !initrd_ran ? "not-run" : streq(stamp, now) ? "same" : "differs");
+                json_string(&w, initrd_status_config(&initrd));
+                json_key(&w, "initramfs");
+                initrd_status_json(&initrd, &w);
                 json_key(&w, "vms");
                 json_begin_array(&w);
                 for (size_t v = 0; v < p->n_vms; v++) {
@@ -226,8 +226,7 @@ int verb_status(int argc, char *argv[]) {
                 }
                 printf("\nUnsafe interrupts: wanted %s, actual %s%s\n", p->unsafe_interrupts ? "on" : "off",
                        unsafe_actual ? "on" : "off", unsafe_actual ? " (isolation is weaker)" : "");
-                printf("Initramfs configuration: %s\n",
-                       !initrd_ran ? "nestvirt did not run in the initramfs" : streq(stamp, now) ? "same as /etc" : "DIFFERS");
+                initrd_status_print(&initrd);
                 printf("\n%-24s %-10s %s\n", "VM", "LOAD", "ACTIVE");
                 for (size_t v = 0; v < p->n_vms; v++)
                         printf("%-24s %-10s %s\n", p->vms[v].config->name, states[v].load_state ?: "?",
