@@ -47,10 +47,11 @@ static int write_replacing(const char *path, const char *data) {
 }
 
 int initrd_record_save(const char *root, const char *verb, const Config *c, int exit_status, char **lines) {
-        _cleanup_(freep) char *dir = path_under_root(root, "/run/nestvirt");
+        _cleanup_(freep) char *run = path_under_root(root, "/run"), *dir = path_under_root(root, "/run/nestvirt");
         _cleanup_(freep) char *path = path_under_root(root, INITRD_RECORD);
-        if (!dir || !path)
+        if (!run || !dir || !path)
                 return log_oom();
+        (void) mkdir(run, 0755);   /* there in a real initrd; not in every test root */
         (void) mkdir(dir, 0755);
         /* reserve-hugepages and bind-vfio run side by side: one at a time here. */
         _cleanup_(closep) int lock = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
