@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 
 #include "build-config.h"
+#include "chase.h"
 #include "config-keys.h"
 #include "disk-image.h"
 #include "nestvirt.h"
@@ -20,10 +21,13 @@ static void extra(Context *ctx, DiagLevel level, Location where, const char *vm,
         diag_add(&ctx->extra, level, where, vm, NULL, fmt, a, b);
 }
 
+/* PATH's links are resolved inside the root, as the image's boot will see them: an absolute
+ * link must not be checked against the build host's file of that name. */
 static bool file_under_root(const char *path, mode_t type, bool executable) {
-        _cleanup_(freep) char *p = path_under_root(arg_root, path);
+        _cleanup_(freep) char *resolved = NULL, *p = NULL;
         struct stat st;
-        if (!p || stat(p, &st) < 0)
+        if (chase_in_root(arg_root, path, &resolved) <= 0 || !(p = path_under_root(arg_root, resolved)) ||
+            stat(p, &st) < 0)
                 return false;
         if ((st.st_mode & S_IFMT) != type)
                 return false;

@@ -127,3 +127,12 @@ expect "status: the initramfs saw another config" 1 'Initramfs configuration: DI
         'the initramfs carries a different configuration .*rebuild it' -- "$nestvirt" status --root "$img" --config "$work/pages.conf"
 rm -rf "$img/run" "$img/sys"
 mv "$work/sys-saved" "$img/sys"
+
+# Files the VMs name resolve inside the root: a link to the build host's /bin/sh is no
+# Cloud Hypervisor in the image.
+mv "$img/usr/local/bin/cloud-hypervisor" "$work/ch-saved"
+ln -s /bin/sh "$img/usr/local/bin/cloud-hypervisor"
+expect "check: Hypervisor= linking out to a file only the build host has" 1 \
+        'Hypervisor=/usr/local/bin/cloud-hypervisor \(the default\): no executable there' -- check_img
+rm "$img/usr/local/bin/cloud-hypervisor"
+mv "$work/ch-saved" "$img/usr/local/bin/cloud-hypervisor"
