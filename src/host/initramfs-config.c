@@ -5,10 +5,11 @@
 #include <sys/utsname.h>
 #include <sys/wait.h>
 
+#include "build-config.h"
+#include "conf-accepted.h"
 #include "initramfs-config.h"
+#include "initramfs-read.h"
 #include "log.h"
-#include "runtime-paths.h"
-#include "sysfs-write.h"
 #include "util.h"
 
 char *initramfs_running_kernel(const char *root) {
@@ -23,14 +24,45 @@ char *initramfs_running_kernel(const char *root) {
         return release;
 }
 
-InitramfsConfigState initramfs_config_state(const char *root, const char *kver, uint64_t digest) {
-        _cleanup_(freep) char *rel = strjoin(INITRAMFS_DIGEST_DIR "/", kver);
-        _cleanup_(freep) char *path = rel ? path_under_root(root, rel) : NULL;
-        char recorded[64], now[32];
-        if (!path || sysfs_read(path, recorded, sizeof recorded) < 0)
+/* /boot/initrd.img-KVER (Debian) or /boot/initramfs-KVER.img (dracut) under ROOT; NULL: none. */
+static char *initramfs_image(const char *root, const char *kver) {
+        _cleanup_(freep) char *debian = strjoin("/boot/initrd.img-", kver), *dracut = strjoin("/boot/initramfs-", kver, ".img");
+        _cleanup_(freep) char *p1 = debian ? path_under_root(root, debian) : NULL;
+        _cleanup_(freep) char *p2 = dracut ? path_under_root(root, dracut) : NULL;
+        struct stat st;
+        if (p1 && stat(p1, &st) >= 0)
+                return TAKE_PTR(p1);
+        if (p2 && stat(p2, &st) >= 0)
+                return TAKE_PTR(p2);
+        return NULL;
+}
+
+InitramfsConfigState initramfs_config_state(const char *root, const char *kver) {
+        _cleanup_(freep) char *image = initramfs_image(root, kver);
+        if (!image)
                 return INITRAMFS_CONFIG_UNRECORDED;
-        snprintf(now, sizeof now, "%016" PRIx64, digest);
-        return streq(recorded, now) ? INITRAMFS_CONFIG_SAME : INITRAMFS_CONFIG_DIFFERS;
+        _cleanup_(initramfs_done) Initramfs archive = {};
+        char error[512] = "";
+        if (initramfs_read(image, conf_is_config_path, &archive, error, sizeof error) < 0) {
+                log_warning("Cannot read %s to tell which configuration it carries: %s", image, error);
+                return INITRAMFS_CONFIG_UNRECORDED;
+        }
+        if (!initramfs_find(&archive, "/usr/bin/nestvirt") && !initramfs_find(&archive, NESTVIRT_BINDIR "/nestvirt"))
+                return INITRAMFS_CONFIG_UNRECORDED;   /* not built with nestvirt's module or hook */
+
+        _cleanup_(conf_accepted_done) AcceptedConfig accepted = {};
+        if (conf_accepted_load(root, 0, &accepted) < 0)
+                return INITRAMFS_CONFIG_UNRECORDED;
+        size_t copies = 0;
+        for (size_t i = 0; i < archive.n; i++) {
+                const InitramfsEntry *e = &archive.entries[i];
+                if (!S_ISREG(e->mode) || !conf_is_config_path(e->name))
+                        continue;
+                if (!conf_accepted_matches(&accepted, e->name, e->data, e->size))
+                        return INITRAMFS_CONFIG_DIFFERS;
+                copies++;
+        }
+        return copies == accepted.n ? INITRAMFS_CONFIG_SAME : INITRAMFS_CONFIG_DIFFERS;
 }
 
 static bool installed(const char *root, const char *name) {

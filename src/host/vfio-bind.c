@@ -135,7 +135,7 @@ static int bind_group_members(BindRun *run) {
         return 0;
 }
 
-int vfio_bind_devices(const VfioBindOptions *o, char *const *addresses) {
+int vfio_bind_devices(const VfioBindOptions *o, char *const *addresses, char ***outcome) {
         _cleanup_(bind_run_done) BindRun run = { .root = o->root, .force = o->force, .in_initrd = o->in_initrd };
         if (!addresses || !addresses[0])
                 return 0;
@@ -153,8 +153,13 @@ int vfio_bind_devices(const VfioBindOptions *o, char *const *addresses) {
         if (bind_group_members(&run) < 0)
                 return -ENOMEM;
 
-        for (size_t i = 0; run.todo[i]; i++)
-                if (pci_device_verify_vfio(run.root, run.todo[i]) < 0)
-                        run.failures++;
+        for (size_t i = 0; run.todo[i]; i++) {
+                bool bound = pci_device_verify_vfio(run.root, run.todo[i]) >= 0;
+                run.failures += !bound;
+                char *line;
+                if (outcome && (asprintf(&line, "device=%s %s", run.todo[i], bound ? VFIO_DRIVER : "failed") < 0 ||
+                                strv_push(outcome, line) < 0))
+                        return log_oom();
+        }
         return run.failures;
 }

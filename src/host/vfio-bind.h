@@ -17,5 +17,6 @@ typedef struct VfioBindOptions {
 
 /* Binds ADDRESSES (NULL-terminated, "0000:41:00.0"). Every problem is logged where it is found.
  * Returns the number of devices that did not end up on vfio-pci (refused ones included), or
- * -ENOMEM. */
-int vfio_bind_devices(const VfioBindOptions *o, char *const *addresses);
+ * -ENOMEM. With OUTCOME, adds "device=ADDRESS vfio-pci" (or "failed") to it for each device
+ * it put on vfio-pci or tried to, group members included: the initramfs's record. */
+int vfio_bind_devices(const VfioBindOptions *o, char *const *addresses, char ***outcome);

@@ -143,7 +143,7 @@ static int collect_blockers(ApplyState *s) {
 
 static void collect_initramfs(ApplyState *s) {
         s->kver = initramfs_running_kernel(s->ctx->root);
-        s->initramfs = s->kver ? initramfs_config_state(s->ctx->root, s->kver, s->ctx->config.digest)
+        s->initramfs = s->kver ? initramfs_config_state(s->ctx->root, s->kver)
                                : INITRAMFS_CONFIG_UNRECORDED;
 }
 

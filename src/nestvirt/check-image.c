@@ -9,10 +9,10 @@
 #include <sys/stat.h>
 
 #include "build-config.h"
+#include "chase.h"
 #include "check-image.h"
 #include "config-keys.h"
 #include "disk-image.h"
-#include "runtime-paths.h"
 #include "sysfs-write.h"
 #include "util.h"
 
@@ -21,10 +21,13 @@ static void extra(Context *ctx, DiagLevel level, Location where, const char *vm,
         diag_add(&ctx->extra, level, where, vm, NULL, fmt, a, b);
 }
 
+/* PATH's links are resolved inside the root, as the image's boot will see them: an absolute
+ * link must not be checked against the build host's file of that name. */
 static bool file_under_root(const char *root, const char *path, mode_t type, bool executable) {
-        _cleanup_(freep) char *p = path_under_root(root, path);
+        _cleanup_(freep) char *resolved = NULL, *p = NULL;
         struct stat st;
-        if (!p || stat(p, &st) < 0)
+        if (chase_in_root(root, path, &resolved) <= 0 || !(p = path_under_root(root, resolved)) ||
+            stat(p, &st) < 0)
                 return false;
         if ((st.st_mode & S_IFMT) != type)
                 return false;
@@ -88,57 +91,6 @@ void check_vm_files(Context *ctx) {
         }
 }
 
-static const char *const vfio_modules[] = { "vfio", "vfio_pci", "vfio_iommu_type1" };
-
-static void check_kernel(Context *ctx, const char *dir, const char *version) {
-        _cleanup_(freep) char *path = strjoin(dir, "/", version);
-        if (!path)
-                return;
-        struct kmod_ctx *k = kmod_new(path, (const char *const[]) { "/dev/null", NULL });
-        if (!k)
-                return;
-        kmod_set_log_priority(k, 0);
-        if (kmod_load_resources(k) < 0) {
-                diag_add(&ctx->extra, DIAG_WARNING, (Location) {}, NULL, NULL,
-                         "kernel %s: no module index (modules.dep); run depmod %s in the image", version, version);
-                kmod_unref(k);
-                return;
-        }
-        for (size_t i = 0; i < ELEMENTSOF(vfio_modules); i++) {
-                struct kmod_list *list = NULL;
-                int r = kmod_module_new_from_lookup(k, vfio_modules[i], &list);
-                if (r < 0 || !list)
-                        diag_add(&ctx->extra, DIAG_ERROR, (Location) {}, NULL, NULL,
-                                 "kernel %s has no %s module (neither a module nor built in); install the kernel's "
-                                 "full module package in the image", version, vfio_modules[i]);
-                kmod_module_unref_list(list);
-        }
-        kmod_unref(k);
-}
-
-void check_kernel_modules(Context *ctx) {
-        const char *dirs[] = { "/lib/modules", "/usr/lib/modules" };
-        for (size_t i = 0; i < ELEMENTSOF(dirs); i++) {
-                _cleanup_(freep) char *dir = path_under_root(ctx->root, dirs[i]);
-                DIR *d = dir ? opendir(dir) : NULL;
-                if (!d)
-                        continue;
-                bool any = false;
-                struct dirent *de;
-                while ((de = readdir(d))) {
-                        if (de->d_name[0] == '.')
-                                continue;
-                        any = true;
-                        check_kernel(ctx, dir, de->d_name);
-                }
-                closedir(d);
-                if (any)
-                        return;   /* /usr/lib/modules is usually the same directory */
-        }
-        diag_add(&ctx->extra, DIAG_WARNING, (Location) {}, NULL, NULL,
-                 "no kernels under %s/lib/modules: cannot verify that the vfio modules exist", strempty(ctx->root));
-}
-
 void check_installation(Context *ctx) {
         const char *generator_dirs[] = { NESTVIRT_GENERATORDIR, "/usr/lib/systemd/system-generators",
                                          "/lib/systemd/system-generators", "/usr/local/lib/systemd/system-generators",
@@ -169,48 +121,4 @@ void check_installation(Context *ctx) {
                                  "%s is not installed%s%s; install nestvirt into the image", units[u],
                                  ctx->root ? " under " : "", strempty(ctx->root));
         }
-}
-
-/* The nestvirt dracut module and initramfs-tools hook record, for each initramfs they
- * build, the digest of the config they packed (DIGEST_DIR/KVER). A config edited since
- * then acts only after the next rebuild: say so. */
-void check_initramfs(Context *ctx) {
-        _cleanup_(freep) char *dir = path_under_root(ctx->root, INITRAMFS_DIGEST_DIR);
-        _cleanup_(freep) char *boot = path_under_root(ctx->root, "/boot");
-        char now[32];
-        if (!dir || !boot)
-                return;
-        snprintf(now, sizeof now, "%016" PRIx64, ctx->config.digest);
-
-        DIR *d = opendir(boot);
-        if (!d)
-                return;
-        struct dirent *de;
-        while ((de = readdir(d))) {
-                /* Debian's initrd.img-KVER, dracut's initramfs-KVER.img */
-                const char *kver = startswith(de->d_name, "initrd.img-") ?: startswith(de->d_name, "initramfs-");
-                if (!kver)
-                        continue;
-                char version[256];
-                snprintf(version, sizeof version, "%s", kver);
-                size_t l = strlen(version);
-                if (l > 4 && streq(version + l - 4, ".img"))
-                        version[l - 4] = 0;
-
-                char rel[512], digest[64];
-                snprintf(rel, sizeof rel, "%s/%s", dir, version);
-                if (sysfs_read(rel, digest, sizeof digest) < 0) {
-                        if (ctx->config.n_vms > 0 || ctx->config.host.n_passthrough > 0)
-                                diag_add(&ctx->extra, DIAG_WARNING, (Location) {}, NULL, NULL,
-                                         "/boot/%s was not built with nestvirt's initramfs module: GPUs are claimed "
-                                         "only after switch-root, when their driver may have them; rebuild it "
-                                         "(dracut -f --kver %s, or update-initramfs -u -k %s)", de->d_name, version,
-                                         version);
-                } else if (!streq(digest, now))
-                        diag_add(&ctx->extra, DIAG_ERROR, (Location) {}, NULL, NULL,
-                                 "/boot/%s carries another configuration than /etc/nestvirt.conf and its drop-ins "
-                                 "have now; rebuild it (dracut -f --kver %s, or update-initramfs -u -k %s)",
-                                 de->d_name, version, version);
-        }
-        closedir(d);
 }

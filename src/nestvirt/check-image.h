@@ -4,8 +4,6 @@
 #include "context.h"
 
 /* check's checks of an image root (ctx->root), added to ctx->extra: the files the VMs name,
- * the vfio modules of every kernel, the installation, the initramfs' configuration. */
+ * and the installation (each kernel: check-kernel.h; each initramfs: check-initramfs.h). */
 void check_vm_files(Context *ctx);
-void check_kernel_modules(Context *ctx);
 void check_installation(Context *ctx);
-void check_initramfs(Context *ctx);

@@ -14,6 +14,7 @@
 #include "verb-check.h"
 #include "verb-cmdline.h"
 #include "verb-config-digest.h"
+#include "verb-config-files.h"
 #include "verb-devices.h"
 #include "verb-plan.h"
 #include "verb-reserve-hugepages.h"
@@ -51,9 +52,13 @@ static const Verb verbs[] = {
           "actual driver and /dev/vfio/GROUP; unsafe interrupts wanted and actual; whether the\n"
           "initramfs saw the same config; each VM unit's state (asked of systemd over D-Bus).\n"
           "Exit status 0 only when everything holds." },
-        { "config-digest", verb_config_digest, false, false, NULL, "Print the digest of the configuration (for initramfs hooks)",
-          "The initramfs module and hook record it per kernel in /var/lib/nestvirt/initramfs/KVER;\n"
-          "check compares, so an edited config without a rebuilt initramfs does not go unnoticed." },
+        { "config-digest", verb_config_digest, false, false, NULL, "Print the digest of the configuration",
+          "The digest of the files' names and contents, in reading order: what the initramfs's run\n"
+          "records in /run/nestvirt/initrd-record and status compares after switch-root." },
+        { "config-files", verb_config_files, false, false, NULL, "List the configuration files a boot would read (for initramfs builders)",
+          "One line per file, lowest precedence first: its path, a tab, where its links lead inside the\n"
+          "root. Each is checked as the boot checks it (a regular file owned by root, not writable by group\n"
+          "or others, nor are its directories). Exit status 1, with FILE: errors, when one is refused." },
         { "reserve-hugepages", verb_reserve_hugepages, false, false, NULL,
           "Reserve the planned 1 GiB pages (run by nestvirt-hugepages.service)",
           "Writes each node's count, reads it back and reports any shortfall with the numbers.\n"

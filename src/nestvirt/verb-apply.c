@@ -66,7 +66,7 @@ static int claim_devices(const ApplyState *s) {
         if (p->unsafe_interrupts && allow_unsafe_interrupts(NULL, false, "vfio_iommu_type1", p->unsafe_interrupts_reason) < 0)
                 failures++;
         VfioBindOptions bo = {};
-        int r = vfio_bind_devices(&bo, todo);
+        int r = vfio_bind_devices(&bo, todo, NULL);
         return failures + (r < 0 ? 1 : r);
 }
 

@@ -45,8 +45,6 @@ static int load_plan(const BindRun *run, const Options *o, Context *ctx) {
         int r = context_load(ctx, o, /* strict= */ false);
         if (r < 0)
                 return r;
-        if (run->in_initrd)
-                record_initrd_config(run->root, ctx->config.digest);
 
         if (ctx->plan.n_claims > 0 && ctx->inventory.n_iommus == 0) {
                 ensure_virtio_iommu(&ctx->inventory);
@@ -73,6 +71,25 @@ static char **claimed_addresses(const Context *ctx) {
         return l;
 }
 
+/* Binds what CTX plans; adds a line per device it bound or failed to *RECORD. Returns the
+ * exit status. */
+static int bind_planned(BindRun *run, const Context *ctx, char ***record) {
+        const Plan *p = &ctx->plan;
+        if (p->n_claims == 0 && !p->unsafe_interrupts) {
+                log_info("No devices are planned for vfio-pci; nothing to do.");
+                return 0;
+        }
+
+        if (p->unsafe_interrupts)
+                enable_unsafe_interrupts(run, p->unsafe_interrupts_reason);
+        _cleanup_(strv_freep) char **addresses = claimed_addresses(ctx);
+        if (p->n_claims > 0 && !addresses)
+                return log_oom(), EXIT_PROBLEMS;
+        VfioBindOptions bo = { .root = run->root, .force = run->force, .in_initrd = run->in_initrd };
+        int r = vfio_bind_devices(&bo, addresses, record);
+        return r != 0 || run->failures ? EXIT_PROBLEMS : 0;
+}
+
 int verb_bind_vfio(const Options *o, int argc, char *argv[]) {
         (void) argc;
         (void) argv;
@@ -80,22 +97,15 @@ int verb_bind_vfio(const Options *o, int argc, char *argv[]) {
         if (!runtime_enabled(run.root))
                 return 0;
         run.in_initrd = detect_initrd(run.root);
+        if (!run.in_initrd)
+                initrd_record_log_verb(run.root, "bind-vfio");
 
         _cleanup_(context_done) Context ctx = {};
         if (load_plan(&run, o, &ctx) < 0)
                 return EXIT_PROBLEMS;
-        const Plan *p = &ctx.plan;
-        if (p->n_claims == 0 && !p->unsafe_interrupts) {
-                log_info("No devices are planned for vfio-pci; nothing to do.");
-                return 0;
-        }
-
-        if (p->unsafe_interrupts)
-                enable_unsafe_interrupts(&run, p->unsafe_interrupts_reason);
-        _cleanup_(strv_freep) char **addresses = claimed_addresses(&ctx);
-        if (p->n_claims > 0 && !addresses)
-                return log_oom(), EXIT_PROBLEMS;
-        VfioBindOptions bo = { .root = run.root, .force = run.force, .in_initrd = run.in_initrd };
-        int r = vfio_bind_devices(&bo, addresses);
-        return r != 0 || run.failures ? EXIT_PROBLEMS : 0;
+        _cleanup_(strv_freep) char **record = NULL;
+        int ret = bind_planned(&run, &ctx, &record);
+        if (run.in_initrd)
+                (void) initrd_record_save(run.root, "bind-vfio", &ctx.config, ret, record);
+        return ret;
 }

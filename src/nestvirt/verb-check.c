@@ -1,5 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "check-image.h"
+#include "check-initramfs.h"
+#include "check-kernel.h"
 #include "context.h"
 #include "verb-check.h"
 
@@ -52,7 +54,7 @@ int verb_check(const Options *o, int argc, char *argv[]) {
         check_vm_files(&ctx);
         check_kernel_modules(&ctx);
         check_installation(&ctx);
-        check_initramfs(&ctx);
+        check_initramfs(&ctx, o);
 
         size_t errors = context_count(&ctx, DIAG_ERROR), warnings = context_count(&ctx, DIAG_WARNING);
         if (o->json)

@@ -94,24 +94,13 @@ static int report_job(const NodeJob *j) {
         return 0;
 }
 
-int verb_reserve_hugepages(const Options *o, int argc, char *argv[]) {
-        (void) argc;
-        (void) argv;
-        const char *root = o->root;
-        if (!runtime_enabled(root))
-                return 0;
-
-        _cleanup_(context_done) Context ctx = {};
-        if (context_load(&ctx, o, /* strict= */ false) < 0)
-                return EXIT_PROBLEMS;
-        if (detect_initrd(root))
-                record_initrd_config(root, ctx.config.digest);
-
-        if (plan_pages_total(&ctx.plan) == 0) {
+/* Reserves what CTX plans; adds a line per node to *RECORD. Returns the exit status. */
+static int reserve_planned(const char *root, const Context *ctx, char ***record) {
+        if (plan_pages_total(&ctx->plan) == 0) {
                 log_info("No 1 GiB pages are planned; nothing to reserve.");
                 return 0;
         }
-        if (!ctx.inventory.gigantic_pages) {
+        if (!ctx->inventory.gigantic_pages) {
                 log_error("The kernel offers no 1 GiB pages (/sys/kernel/mm/" HUGEPAGES_GIGANTIC_DIR " is missing): "
                           "the CPU lacks pdpe1gb or the kernel lacks CONFIG_HUGETLBFS; give the VM a CPU model "
                           "with 1 GiB page support.");
@@ -120,7 +109,7 @@ int verb_reserve_hugepages(const Options *o, int argc, char *argv[]) {
 
         _cleanup_(freep) NodeJob *jobs = NULL;
         size_t n = 0;
-        if (plan_jobs(root, &ctx, &jobs, &n) < 0)
+        if (plan_jobs(root, ctx, &jobs, &n) < 0)
                 return EXIT_PROBLEMS;
         run_jobs(jobs, n);
 
@@ -128,7 +117,31 @@ int verb_reserve_hugepages(const Options *o, int argc, char *argv[]) {
         for (size_t i = 0; i < n; i++) {
                 if (report_job(&jobs[i]) < 0)
                         ret = EXIT_PROBLEMS;
+                char *line;
+                if (asprintf(&line, "node=%u %" PRIu64 " %" PRIu64 " %" PRIu64, jobs[i].node, jobs[i].want,
+                             jobs[i].before, jobs[i].after) < 0 || strv_push(record, line) < 0)
+                        ret = EXIT_PROBLEMS;
                 free(jobs[i].path);
         }
+        return ret;
+}
+
+int verb_reserve_hugepages(const Options *o, int argc, char *argv[]) {
+        (void) argc;
+        (void) argv;
+        const char *root = o->root;
+        if (!runtime_enabled(root))
+                return 0;
+        bool in_initrd = detect_initrd(root);
+        if (!in_initrd)
+                initrd_record_log_verb(root, "reserve-hugepages");
+
+        _cleanup_(context_done) Context ctx = {};
+        if (context_load(&ctx, o, /* strict= */ false) < 0)
+                return EXIT_PROBLEMS;
+        _cleanup_(strv_freep) char **record = NULL;
+        int ret = reserve_planned(root, &ctx, &record);
+        if (in_initrd)
+                (void) initrd_record_save(root, "reserve-hugepages", &ctx.config, ret, record);
         return ret;
 }

@@ -6,18 +6,12 @@
 #include "context.h"
 #include "log.h"
 #include "pci-device.h"
-#include "runtime-paths.h"
+#include "status-initrd.h"
 #include "sysfs-write.h"
 #include "systemd-units.h"
 #include "util.h"
 #include "verb-status.h"
 #include "vm-unit.h"
-
-typedef enum InitramfsConfig {
-        INITRAMFS_NOT_RUN,      /* nestvirt did not run in the initramfs */
-        INITRAMFS_SAME,
-        INITRAMFS_DIFFERS,
-} InitramfsConfig;
 
 typedef struct VmState {
         char *unit;
@@ -29,7 +23,7 @@ typedef struct Status {
         const Context *ctx;
         bool *vfio_node;                /* per claim: /dev/vfio/GROUP exists */
         bool unsafe_actual;             /* vfio_iommu_type1 allow_unsafe_interrupts is on */
-        InitramfsConfig initramfs;
+        InitrdStatus initrd;            /* what nestvirt did in the initramfs */
         VmState *vms;                   /* per planned VM */
         char **problems;                /* one line each; none: all holds */
 } Status;
@@ -41,6 +35,7 @@ static void status_done(Status *s) {
         }
         free(s->vms);
         free(s->vfio_node);
+        initrd_status_done(&s->initrd);
         strv_free(s->problems);
 }
 
@@ -111,18 +106,10 @@ static void collect_unsafe_interrupts(Status *s) {
 
 /* The initramfs acted on the config it carried; a newer /etc/nestvirt.conf needs a rebuild. */
 static void collect_initramfs(Status *s) {
-        _cleanup_(freep) char *stamp_path = path_under_root(s->ctx->root, INITRD_CONFIG_STAMP);
-        char stamp[32] = "", now[32];
-        snprintf(now, sizeof now, "%016" PRIx64, s->ctx->config.digest);
-        if (!stamp_path || sysfs_read(stamp_path, stamp, sizeof stamp) < 0)
-                s->initramfs = INITRAMFS_NOT_RUN;
-        else if (streq(stamp, now))
-                s->initramfs = INITRAMFS_SAME;
-        else {
-                s->initramfs = INITRAMFS_DIFFERS;
+        initrd_status_load(s->ctx->root, s->ctx->config.digest, &s->initrd);
+        if (s->initrd.ran && !s->initrd.same)
                 problem(s, "the initramfs carries a different configuration than /etc/nestvirt.conf and its "
                         "drop-ins: rebuild it (dracut -f, or update-initramfs -u)");
-        }
 }
 
 static bool vm_state_is_wrong(const VmConfig *c, const char *active) {
@@ -165,18 +152,6 @@ static int collect_status(const Context *ctx, Status *s) {
 }
 
 /* ---- print ---- */
-
-static const char *const initramfs_json[] = {
-        [INITRAMFS_NOT_RUN] = "not-run",
-        [INITRAMFS_SAME] = "same",
-        [INITRAMFS_DIFFERS] = "differs",
-};
-
-static const char *const initramfs_text[] = {
-        [INITRAMFS_NOT_RUN] = "nestvirt did not run in the initramfs",
-        [INITRAMFS_SAME] = "same as /etc",
-        [INITRAMFS_DIFFERS] = "DIFFERS",
-};
 
 static void json_pages(JsonWriter *w, const Status *s) {
         const Plan *p = &s->ctx->plan;
@@ -240,7 +215,9 @@ static void print_json(const Status *s) {
         json_field_bool(&w, "wanted", s->ctx->plan.unsafe_interrupts);
         json_field_bool(&w, "actual", s->unsafe_actual);
         json_end_object(&w);
-        json_field_string(&w, "initramfs_config", initramfs_json[s->initramfs]);
+        json_field_string(&w, "initramfs_config", initrd_status_config(&s->initrd));
+        json_key(&w, "initramfs");
+        initrd_status_json(&s->initrd, &w);
         json_vms(&w, s);
         json_key(&w, "problems");
         json_begin_array(&w);
@@ -275,7 +252,7 @@ static void print_text(const Status *s) {
         print_pages_and_devices(s);
         printf("\nUnsafe interrupts: wanted %s, actual %s%s\n", p->unsafe_interrupts ? "on" : "off",
                s->unsafe_actual ? "on" : "off", s->unsafe_actual ? " (isolation is weaker)" : "");
-        printf("Initramfs configuration: %s\n", initramfs_text[s->initramfs]);
+        initrd_status_print(&s->initrd);
         printf("\n%-24s %-10s %s\n", "VM", "LOAD", "ACTIVE");
         for (size_t v = 0; v < p->n_vms; v++)
                 printf("%-24s %-10s %s\n", p->vms[v].config->name, s->vms[v].st.load_state ?: "?",

@@ -165,15 +165,27 @@ apply_is "a VM with an error: exit 1, no unit for it" 1 'Nothing to change.'
 expect "the error is on stderr with its file and line" 1 '/etc/nestvirt.conf:1[0-9]: error: Device=0000:63:00.0: no such PCI device' \
         -- "$nestvirt" apply --dry-run --root "$root"
 
-# The initramfs record of the running kernel (ROOT/proc/sys/kernel/osrelease under --root).
+# The running kernel's initramfs (ROOT/proc/sys/kernel/osrelease under --root), read for its
+# copies of the configuration: the same files, then one edited since.
 booted "$root"
-mkdir -p "$root/proc/sys/kernel" "$root/var/lib/nestvirt/initramfs"
+mkdir -p "$root/proc/sys/kernel" "$root/boot"
 echo 6.1.0-lab > "$root/proc/sys/kernel/osrelease"
-"$nestvirt" config-digest --root "$root" > "$root/var/lib/nestvirt/initramfs/6.1.0-lab"
+initramfs_of() {   # a gzip'd newc archive holding nestvirt and ROOT's config files, as the hook packs it
+        local t=$work/initramfs-tree
+        rm -rf "$t" && mkdir -p "$t/usr/bin" "$t/etc"
+        cp "$nestvirt" "$t/usr/bin/nestvirt"
+        cp -a "$root/etc/nestvirt.conf" "$t/etc/"
+        [ ! -d "$root/etc/nestvirt.conf.d" ] || cp -a "$root/etc/nestvirt.conf.d" "$t/etc/"
+        (cd "$t" && find . | LC_ALL=C sort | cpio -o -H newc --quiet -R 0:0 | gzip -1) > "$root/boot/initrd.img-6.1.0-lab"
+}
+initramfs_of
 apply_is "the initramfs carries this config: nothing to change" 0 'Nothing to change.'
-echo 0000000000000000 > "$root/var/lib/nestvirt/initramfs/6.1.0-lab"
+cp -a "$root/etc/nestvirt.conf" "$work/conf.saved"
+echo "# edited after the initramfs was built" >> "$root/etc/nestvirt.conf"
 apply_is "the initramfs carries another config: said" 0 \
         'initramfs of 6.1.0-lab: carries another configuration (--initramfs rebuilds it)'
+cp -a "$work/conf.saved" "$root/etc/nestvirt.conf"
+rm -f "$root/boot/initrd.img-6.1.0-lab"
 
 expect "--root without --dry-run is a usage error" 2 '--root works with --dry-run only' \
         -- "$nestvirt" apply --root "$root"

@@ -81,8 +81,9 @@ printf 'label: dos\n,,83\n' | sfdisk -q "$img/var/lib/nestvirt/train0/root.raw" 
 good='^OK: 0 errors, 0 warnings'
 if kernel=$("$src/tests/lab/fetch-kernel.sh" bookworm "${NESTVIRT_LAB_CACHE:-$src/build-lab/cache}" 2> "$work/fetch.log") &&
    eval "$kernel" && [ -d "${MODULES:-}" ]; then
-        mkdir -p "$img/lib/modules"
+        mkdir -p "$img/lib/modules" "$img/boot"
         cp -a "$MODULES" "$img/lib/modules/"
+        cp "$KERNEL_ROOT/boot/config-$KVER" "$img/boot/"
 else
         echo "# no Debian kernel (fetch-kernel.sh failed); check runs without modules (libkmod unused):"
         sed 's/^/#   /' "$work/fetch.log"

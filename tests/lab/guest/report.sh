@@ -81,8 +81,10 @@ echo "irqchips $(cat /sys/kernel/irq/*/chip_name 2>/dev/null | sort -u | tr '\n'
 echo "vfio-dev $(ls /dev/vfio 2>/dev/null | tr '\n' ' ')"
 echo "root-mounted $(grep -c ' /sysroot ' /proc/mounts)"
 grep -E ' (/|/sysroot) ' /proc/mounts | sed 's/^/mount /'
-if [ -f /usr/lib/nestvirt/initrd-config.sha256 ]; then
-    sed 's/^/manifest /' /usr/lib/nestvirt/initrd-config.sha256
+# What nestvirt recorded of its runs in the initramfs (/run survives switch-root):
+# "initrd-record KEY=VALUE" lines; status --json shows the same under "initramfs".
+if [ -f /run/nestvirt/initrd-record ]; then
+    sed 's/^/initrd-record /' /run/nestvirt/initrd-record
 fi
 if command -v systemctl > /dev/null 2>&1; then
     for u in nestvirt-hugepages.service nestvirt-vfio.service systemd-udev-trigger.service; do

@@ -25,5 +25,6 @@ scenario() {
     _lab_check $? "init-top ORDER runs nestvirt before udev" "$order"
     lab_boot boot1 "$IMAGE" ""
     expect_scenario1
-    expect_grep report '^manifest [0-9a-f]{64}  /etc/nestvirt.conf' "the image carries the config manifest"
+    expect_json "the initramfs's runs read /etc/nestvirt.conf and recorded what they did" \
+        's["initramfs"]["files"] == ["/etc/nestvirt.conf"] and s["initramfs"]["reserve_hugepages"]["exit"] == 0 and s["initramfs"]["bind_vfio"]["exit"] == 0'
 }
