@@ -78,10 +78,10 @@ static int dev_node_check(const Preflight *p, const char *path) {
 }
 
 /* a. The VM's memory comes from free 1 GiB pages of its node (the pool nestvirt-hugepages
- * reserved); other VMs may hold some of them already. */
-static void check_hugepages(Preflight *p) {
+ * reserved); other VMs may hold some of them already. A VM on several nodes needs each node's
+ * share (its memory zone there) from that node's pool: NODE and NEED per zone. */
+static void check_node_pages(Preflight *p, int node, uint64_t need) {
         const VmConfig *c = p->vp->config;
-        int node = p->vp->numa_node;
         char rel[160], on[32];
         if (node >= 0) {
                 snprintf(rel, sizeof rel, "/sys/devices/system/node/node%d/" GIGANTIC_DIR "/free_hugepages", node);
@@ -90,6 +90,11 @@ static void check_hugepages(Preflight *p) {
                 snprintf(rel, sizeof rel, "/sys/kernel/mm/" GIGANTIC_DIR "/free_hugepages");
                 snprintf(on, sizeof on, "(the host has no NUMA nodes)");
         }
+        char needs[96];
+        if (vm_plan_spans_nodes(p->vp))
+                snprintf(needs, sizeof needs, "its share of Memory=%" PRIu64 "G there needs %" PRIu64, c->memory_gib, need);
+        else
+                snprintf(needs, sizeof needs, "Memory=%" PRIu64 "G needs %" PRIu64, c->memory_gib, need);
 
         _cleanup_(freep) char *path = path_under_root(p->root, rel);
         _cleanup_(freep) char *s = NULL;
@@ -99,22 +104,29 @@ static void check_hugepages(Preflight *p) {
                 r = safe_atou64(strstrip(s), &n);
         if (r == -ENOENT) {
                 fail(p, c->memory_where, "no 1 GiB pages %s (%s does not exist): the kernel offers none there (the "
-                     "CPU needs pdpe1gb), and Memory=%" PRIu64 "G needs %" PRIu64 " of them", on, rel, c->memory_gib,
-                     c->memory_gib);
+                     "CPU needs pdpe1gb), and %s of them", on, rel, needs);
                 return;
         }
         if (r < 0) {
-                fail(p, c->memory_where, "cannot read the free 1 GiB pages %s (%s: %s); Memory=%" PRIu64 "G needs %"
-                     PRIu64 " of them", on, rel, strerror(-r), c->memory_gib, c->memory_gib);
+                fail(p, c->memory_where, "cannot read the free 1 GiB pages %s (%s: %s); %s of them", on, rel,
+                     strerror(-r), needs);
                 return;
         }
-        if (n < c->memory_gib) {
-                fail(p, c->memory_where, "%" PRIu64 " free 1 GiB pages %s, but Memory=%" PRIu64 "G needs %" PRIu64
-                     ": raise Hugepages= or HugepagesExtra= in [Host], or stop the other VMs holding pages there; "
-                     "'nestvirt status' shows the pools", n, on, c->memory_gib, c->memory_gib);
+        if (n < need) {
+                fail(p, c->memory_where, "%" PRIu64 " free 1 GiB pages %s, but %s: raise Hugepages= or "
+                     "HugepagesExtra= in [Host], or stop the other VMs holding pages there; 'nestvirt status' shows "
+                     "the pools", n, on, needs);
                 return;
         }
         summarize(p, "%" PRIu64 " free 1 GiB pages %s", n, on);
+}
+
+static void check_hugepages(Preflight *p) {
+        const VmPlan *vp = p->vp;
+        if (!vm_plan_spans_nodes(vp))
+                return check_node_pages(p, vp->numa_node, vp->config->memory_gib);
+        for (size_t i = 0; i < vp->n_nodes; i++)
+                check_node_pages(p, (int) vp->nodes[i].node, vp->nodes[i].memory_gib);
 }
 
 /* Since Linux 5.19 vfio claims DMA ownership of the whole IOMMU group when the group is

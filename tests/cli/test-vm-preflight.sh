@@ -146,6 +146,22 @@ expect "pages short: free vs needed, where to act" 1 \
         "preflight failed: 1 problem \(above\)" -- preflight
 echo 2 > "$free_pages"
 
+# A VM on both nodes needs each node's share from that node's pool, not all of it from one.
+saved_conf=$(cat "$conf")
+write_conf "NUMANode=0,1" "Cmdline=console=ttyS0 root=/dev/vda1 rw" "Disk=$vmdir/root.raw"
+sed -i 's/^Memory=2G$/Memory=4G/' "$conf"
+pages_of() { echo "$img/sys/devices/system/node/node$1/hugepages/hugepages-1048576kB/free_hugepages"; }
+saved0=$(cat "$(pages_of 0)"); saved1=$(cat "$(pages_of 1)")
+echo 2 > "$(pages_of 0)"; echo 1 > "$(pages_of 1)"
+expect "two nodes: the short node named, with its share" 1 \
+        "^VM train0: /etc/nestvirt.conf:6: 1 free 1 GiB pages on node 1, but its share of Memory=4G there needs 2: raise" \
+        '!pages on node 0, but' -- preflight
+echo 2 > "$(pages_of 1)"
+expect "two nodes: 2 + 2 free pages are enough for Memory=4G" 0 \
+        "preflight passed: 2 free 1 GiB pages on node 0, 2 free 1 GiB pages on node 1, " -- preflight
+echo "$saved0" > "$(pages_of 0)"; echo "$saved1" > "$(pages_of 1)"
+printf '%s\n' "$saved_conf" > "$conf"
+
 # ---- b. devices ----
 bind_to "$dev" e1000e
 expect "device not on vfio-pci" 1 "^VM train0: /etc/nestvirt.conf:7: device $dev is on e1000e, not vfio-pci" \
