@@ -33,6 +33,20 @@ static void unlink_and_freep(char **p) {
         }
 }
 
+/* Root copies what the seed's inputs name into the guest: whoever could change them (or plant a
+ * link to /etc/shadow among them) must be root. The config files' policy: owned by root, not
+ * writable by group or others. Returns a sentence for a refusal, NULL when ST is safe. */
+static const char *unsafe_input(const struct stat *st, char *buf, size_t size) {
+        if (st->st_uid != 0)
+                snprintf(buf, size, "owned by uid %u, not root; run chown root:root on it", (unsigned) st->st_uid);
+        else if (st->st_mode & (S_IWGRP | S_IWOTH))
+                snprintf(buf, size, "writable by %s (mode %04o); run chmod go-w on it",
+                         st->st_mode & S_IWOTH ? "others" : "its group", (unsigned) (st->st_mode & 07777));
+        else
+                return NULL;
+        return buf;
+}
+
 /* Opened as genisoimage will open it (links followed), and only a regular file will do: a
  * FIFO would hang the build, a directory would become a directory inside the seed. */
 static int check_input(const Setting *s, const char *where, const char *dir, size_t i, bool *ret_present) {
@@ -62,6 +76,13 @@ static int check_input(const Setting *s, const char *where, const char *dir, siz
                                        "%sCloudInit=%s: %s is not a regular file; the seed takes the file's contents, "
                                        "put a file there",
                                        where, s->value, path);
+        char why[128];
+        struct stat link;
+        if (unsafe_input(&st, why, sizeof why))
+                return log_error_errno(EPERM, "%sCloudInit=%s: refusing to copy %s into the guest's seed: %s%s",
+                                       where, s->value, path,
+                                       lstat(path, &link) >= 0 && S_ISLNK(link.st_mode) ? "it is a link to a file " : "",
+                                       why);
         *ret_present = true;
         return 0;
 }
@@ -288,6 +309,12 @@ static int add_network_config(const Setting *s, const char *where, const char *r
 /* Where each seed file comes from: DIR, or NULL when an optional one is not there. Reports
  * every missing file at once, so one edit fixes all. */
 static int collect_sources(const Setting *s, const char *where, const char *dir, const char **sources) {
+        struct stat st;
+        char why[128];
+        /* A directory others can write lets them swap the files between this check and the copy. */
+        if (stat(dir, &st) >= 0 && unsafe_input(&st, why, sizeof why))
+                return log_error_errno(EPERM, "%sCloudInit=%s: refusing to build the seed from %s: the directory is %s",
+                                       where, s->value, dir, why);
         int ret = 0;
         for (size_t i = 0; i < ELEMENTSOF(seed_files); i++) {
                 bool present = false;

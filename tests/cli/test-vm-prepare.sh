@@ -128,6 +128,24 @@ expect "a FIFO as user-data is refused, not read" 1 \
 rm "$seed_dir/user-data"
 ln -s user-data.real "$seed_dir/user-data"
 
+# Root copies the inputs into the guest: only what root controls. A user's link to a root-only
+# file (/etc/shadow), a file a user owns or can write, a directory others can write: refused.
+printf 'root:secret\n' > "$work/shadow"; chmod 0600 "$work/shadow"; chown 1000:1000 "$work/shadow"
+rm "$seed_dir/user-data"; ln -s "$work/shadow" "$seed_dir/user-data"
+expect "a link to a file another user owns is refused" 1 \
+        "^/etc/nestvirt.conf:$cloud_init_line: CloudInit=.*refusing to copy .*user-data into the guest's seed: it is a link to a file owned by uid 1000, not root; run chown root:root" \
+        -- prepare vm0
+check "and no seed holds it" test ! -e "$iso"
+rm "$seed_dir/user-data"; ln -s user-data.real "$seed_dir/user-data"
+chmod 0622 "$seed_dir/user-data.real"
+expect "a user-data writable by group and others is refused" 1 \
+        "refusing to copy .*user-data into the guest's seed: it is a link to a file writable by others \(mode 0622\); run chmod go-w" -- prepare vm0
+chmod 0600 "$seed_dir/user-data.real"
+chmod 0777 "$seed_dir"
+expect "a CloudInit= directory others can write is refused" 1 \
+        "refusing to build the seed from .*: the directory is writable by others \(mode 0777\); run chmod go-w" -- prepare vm0
+chmod 0755 "$seed_dir"
+
 # genisoimage failing half-way: no seed, no temporary file.
 mkdir -p "$work/fakebin" "$work/empty"
 cat > "$work/fakebin/genisoimage" <<'EOF'
