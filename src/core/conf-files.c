@@ -23,26 +23,34 @@ static bool owner_is_trusted(const ConfPolicy *p, uid_t uid) {
         return uid == 0 || (p->allow_owner != 0 && uid == p->allow_owner);
 }
 
+int conf_unsafe_owner(const ConfPolicy *p, const struct stat *st, const char *fix, char **ret) {
+        int r;
+        if (!p->check_ownership)
+                return 0;
+        if (!owner_is_trusted(p, st->st_uid))
+                r = asprintf_safe(ret, "owned by uid %u, not root; run chown root:root %s", (unsigned) st->st_uid, fix);
+        else if (st->st_mode & (S_IWGRP | S_IWOTH))
+                r = asprintf_safe(ret, "writable by %s (mode %04o); run chmod go-w %s",
+                                  (st->st_mode & S_IWOTH) ? "everyone" : "its group",
+                                  (unsigned) (st->st_mode & 07777), fix);
+        else
+                return 0;
+        return r < 0 ? r : 1;
+}
+
 /* One error when ST fails the policy. WHAT says what it is about when that is not the file at
  * WHERE itself ("directory /etc is "), FIX is the path in the command that fixes it. */
 static bool report_unsafe(Diagnostics *d, Location where, const ConfPolicy *p, const struct stat *st,
                           const char *what, const char *fix, const char *consequence) {
-        if (!p->check_ownership)
+        _cleanup_(freep) char *why = NULL;
+        int r = conf_unsafe_owner(p, st, fix, &why);
+        if (r == 0)
                 return false;
-        if (!owner_is_trusted(p, st->st_uid)) {
-                diag_add(d, DIAG_ERROR, where, NULL, NULL,
-                         "refusing to read: %sowned by uid %u, not root; run chown root:root %s%s", what,
-                         (unsigned) st->st_uid, fix, consequence);
-                return true;
-        }
-        if (st->st_mode & (S_IWGRP | S_IWOTH)) {
-                diag_add(d, DIAG_ERROR, where, NULL, NULL,
-                         "refusing to read: %swritable by %s (mode %04o); run chmod go-w %s%s", what,
-                         (st->st_mode & S_IWOTH) ? "everyone" : "its group", (unsigned) (st->st_mode & 07777),
-                         fix, consequence);
-                return true;
-        }
-        return false;
+        if (r < 0)
+                d->oom = true;
+        else
+                diag_add(d, DIAG_ERROR, where, NULL, NULL, "refusing to read: %s%s%s", what, why, consequence);
+        return true;
 }
 
 /* Whoever can write a directory on the way can swap the file or plant a link: check each one

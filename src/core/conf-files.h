@@ -19,6 +19,12 @@ typedef struct ConfPolicy {
                                  * (unprivileged image builds); 0 = root only */
 } ConfPolicy;
 
+struct stat;
+/* Whether ST fails POLICY: 1 with *RET the reason and its fix ("owned by uid 1000, not root;
+ * run chown root:root FIX", "writable by its group (mode 0775); run chmod go-w FIX"), 0 when it
+ * passes, -ENOMEM. Looks only at ST. */
+int conf_unsafe_owner(const ConfPolicy *policy, const struct stat *st, const char *fix, char **ret);
+
 typedef struct ConfFile {
         char *logical;          /* /etc/nestvirt.conf.d/10-vm.conf */
         char *target;           /* where its links lead inside the root; the same when no link */

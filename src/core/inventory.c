@@ -114,6 +114,12 @@ static int load_device(int dir_fd, const char *name, InventoryFlags flags, PciDe
         if (read_link_name(dfd, ATTR("iommu_group"), buf, sizeof buf, &link) >= 0)
                 (void) safe_atoi(link, &d->iommu_group);
 
+        /* Absent on older kernels: unknown, not "none". Read for every device the planner may
+         * claim, so the generator's boot log warns as well. */
+        r = read_attr_at(dfd, ATTR("reset_method"), buf, sizeof buf);
+        if (r >= 0)
+                d->reset = r == 0 ? PCI_RESET_NONE : PCI_RESET_AVAILABLE;
+
         /* 7 to 17 lines of 57 bytes (BARs, ROM, SR-IOV BARs, bridge windows): the BARs come first. */
         char resources[PCI_STD_NUM_BARS * 64];
         if (read_attr_at(dfd, ATTR("resource"), resources, sizeof resources) >= 0 &&

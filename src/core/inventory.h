@@ -18,6 +18,13 @@
 #define IORESOURCE_MEM 0x00000200UL
 #define IORESOURCE_MEM_64 0x00100000UL
 
+/* What sysfs reset_method says the kernel can do to reset a device between two uses. */
+typedef enum PciReset {
+        PCI_RESET_UNKNOWN,            /* no reset_method file (kernels before 5.15) */
+        PCI_RESET_NONE,               /* the file is empty: the kernel knows no way */
+        PCI_RESET_AVAILABLE,          /* "flr bus" and the like */
+} PciReset;
+
 typedef struct PciDevice {
         PciAddress address;
         char name[PCI_ADDRESS_MAX];   /* "0000:41:00.0" */
@@ -31,6 +38,7 @@ typedef struct PciDevice {
         char *driver;                 /* bound driver, or NULL */
         char *driver_override;        /* or NULL */
         bool bridge;                  /* bridges never join a claim */
+        PciReset reset;
         bool bars_known;              /* the sysfs resource file was read */
         uint64_t bar64[PCI_STD_NUM_BARS]; /* size of each 64-bit memory BAR, by BAR number; 0: none */
 } PciDevice;

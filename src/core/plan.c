@@ -99,6 +99,23 @@ static void warn_stray_nodes(Planner *p) {
         }
 }
 
+/* A claimed device the kernel cannot reset (sysfs reset_method is empty) reaches the VM's next
+ * boot as the last one left it; only a fresh Cloud Hypervisor process re-initialises it. */
+static void warn_no_reset(Planner *p) {
+        for (size_t d = 0; d < p->inv->n_devices; d++) {
+                const PciDevice *dev = &p->inv->devices[d];
+                const Slot *s = &p->slots[d];
+                if (dev->reset != PCI_RESET_NONE || s->owner == UNCLAIMED)
+                        continue;
+                const char *vm = s->owner >= 0 ? p->config->vms[s->owner].name : NULL;
+                diag_add(&p->plan->diagnostics, DIAG_WARNING, s->where, vm, dev->name,
+                         "%s (%s%s) has no reset method (reset_method is empty): after the VM restarts the "
+                         "device keeps its state; stop and start the VM rather than rebooting it inside, or "
+                         "check the kernel's reset quirks", dev->name, vm ? "VM " : "Passthrough=, for vfio-pci",
+                         vm ? vm : "");
+        }
+}
+
 /* PeerToPeer= speaks NVIDIA's GPUDirect capability only; other devices get nothing from it. */
 static void check_peer_to_peer(Planner *p, size_t vm) {
         const VmConfig *c = &p->config->vms[vm];
@@ -165,6 +182,7 @@ static int plan_steps(Planner *p) {
         }
         plan_networks(p);
         release_invalid_vms(p);
+        warn_no_reset(p);
         plan_pages(p);
         plan_interrupts(p);
         r = collect_claims(p);

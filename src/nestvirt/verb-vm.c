@@ -108,7 +108,7 @@ static int run_on_plan(const Options *o, PlannedAction action, const char *name)
                 r = vm_print_argv(&ctx.plan, vm, ctx.root);
                 break;
         case ACTION_PREFLIGHT:
-                r = vm_preflight(&ctx.plan, &ctx.inventory, vm, ctx.root);
+                r = vm_preflight(&ctx.plan, &ctx.inventory, vm, ctx.root, o->allow_owner);
                 break;
         case ACTION_PREPARE:
                 r = vm_prepare(&ctx.plan.vms[vm], ctx.root);

@@ -9,6 +9,8 @@
 #include <stdarg.h>
 #include <sys/stat.h>
 
+#include "chase.h"
+#include "conf-files.h"
 #include "config-keys.h"
 #include "disk-image.h"
 #include "disk-probe.h"
@@ -24,6 +26,7 @@ typedef struct Preflight {
         const Plan *plan;
         const Inventory *inventory;
         const char *root;       /* where to look: --root, NULL for / */
+        ConfPolicy policy;      /* who may own what root runs: as for the configuration */
         const VmPlan *vp;
         const char *name;
         unsigned failures;
@@ -229,6 +232,56 @@ static void check_devices(Preflight *p) {
                 summarize(p, "%u device%s on vfio-pci", good, good == 1 ? "" : "s");
 }
 
+/* PATH (resolved inside the root) and each directory above it, from the top down: whoever
+ * could write one could swap the binary root runs. 1: safe, 0: failed (said), -ENOMEM. */
+static int check_path_owner(Preflight *p, const Setting *hv, const char *path) {
+        _cleanup_(freep) char *prefix = strdup(path);
+        if (!prefix)
+                return -ENOMEM;
+        for (char *s = prefix + 1;; s++) {
+                if (*s && *s != '/')
+                        continue;
+                char saved = *s;
+                *s = 0;
+                _cleanup_(freep) char *full = path_under_root(p->root, prefix), *why = NULL;
+                struct stat st;
+                if (!full)
+                        return -ENOMEM;
+                if (stat(full, &st) < 0) {
+                        fail(p, hv->where, "Hypervisor=%s: cannot check %s%s (%s); check the permissions of its "
+                             "directories", hv->value, prefix, under(p), strerror(errno));
+                        return 0;
+                }
+                int r = conf_unsafe_owner(&p->policy, &st, prefix, &why);
+                if (r < 0)
+                        return r;
+                if (r > 0) {
+                        fail(p, hv->where, "Hypervisor=%s: root runs it for every VM, but %s%s is %s",
+                             hv->value, S_ISDIR(st.st_mode) ? "directory " : "", prefix, why);
+                        return 0;
+                }
+                if (!saved)
+                        return 1;
+                *s = saved;
+        }
+}
+
+/* The binary after its links (TARGET, inside the root), and the directories that hold it and
+ * the name Hypervisor= gives (the configuration files' policy: owned by root, not writable by
+ * group or others). */
+static void check_hypervisor_owner(Preflight *p, const Setting *hv, const char *target) {
+        if (check_path_owner(p, hv, target) <= 0 || streq(target, hv->value))
+                return;
+        /* Who can write the directory holding a link can point it elsewhere. */
+        _cleanup_(freep) char *dir = strdup(hv->value), *dir_target = NULL;
+        char *slash = dir ? strrchr(dir, '/') : NULL;
+        if (!slash)
+                return;
+        slash[slash == dir] = 0;
+        if (chase_in_root(p->root, dir, &dir_target) > 0)
+                (void) check_path_owner(p, hv, dir_target);
+}
+
 /* c. KVM itself, and the hypervisor binary. */
 static void check_kvm_and_hypervisor(Preflight *p) {
         int r = dev_node_check(p, "/dev/kvm");
@@ -238,8 +291,11 @@ static void check_kvm_and_hypervisor(Preflight *p) {
                 fail(p, (Location) {}, "/dev/kvm is missing%s (%s): the L1 VM needs nested virtualization enabled by "
                      "its cloud, and the kvm_intel or kvm_amd module loaded", under(p), strerror(-r));
 
+        /* Links resolve inside the root: an image's /usr/bin/x -> /opt/x is the image's /opt/x. */
         const Setting *hv = &p->plan->config->host.hypervisor;
-        _cleanup_(freep) char *path = path_under_root(p->root, hv->value);
+        _cleanup_(freep) char *target = NULL, *path = NULL;
+        if (chase_in_root(p->root, hv->value, &target) > 0)
+                path = path_under_root(p->root, target);
         struct stat st;
         const char *why = NULL;
         if (!path || stat(path, &st) < 0)
@@ -251,6 +307,8 @@ static void check_kvm_and_hypervisor(Preflight *p) {
         if (why)
                 fail(p, hv->where, "Hypervisor=%s%s %s; install Cloud Hypervisor there or point Hypervisor= at it",
                      hv->value, hv->where.file ? "" : " (the default)", why);
+        else
+                check_hypervisor_owner(p, hv, target);
 }
 
 /* Opens the file as Cloud Hypervisor will: what the permissions and the sandbox allow is what
@@ -403,11 +461,12 @@ static void check_root(Preflight *p) {
         }
 }
 
-int vm_preflight(const Plan *plan, const Inventory *inv, size_t vm, const char *root) {
+int vm_preflight(const Plan *plan, const Inventory *inv, size_t vm, const char *root, uid_t allow_owner) {
         Preflight p = {
                 .plan = plan,
                 .inventory = inv,
                 .root = root,
+                .policy = { .check_ownership = true, .allow_owner = allow_owner },
                 .vp = &plan->vms[vm],
                 .name = plan->vms[vm].config->name,
         };

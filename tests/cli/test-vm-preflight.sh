@@ -198,6 +198,55 @@ sed -i 's|^Hugepages=auto$|Hugepages=auto\nHypervisor=/opt/ch/cloud-hypervisor|'
 expect "Hypervisor= missing, with its line" 1 \
         "^VM train0: /etc/nestvirt.conf:3: Hypervisor=/opt/ch/cloud-hypervisor does not exist under --root" -- preflight
 
+# Root runs Hypervisor= for every VM: whoever could write it, or a directory on its way, could
+# swap it. Judged like the configuration files: owned by root, not writable by group or others.
+mkdir -p "$img/opt/ch"
+chmod 0755 "$img/opt" "$img/opt/ch"
+printf '#!/bin/sh\n' > "$img/opt/ch/cloud-hypervisor"
+chmod 0755 "$img/opt/ch/cloud-hypervisor"
+hv="^VM train0: /etc/nestvirt.conf:3: Hypervisor=/opt/ch/cloud-hypervisor: root runs it for every VM, but"
+expect "Hypervisor= owned by root, 0755: passes" 0 "preflight passed" "!Hypervisor=" -- preflight
+if [ "$(id -u)" = 0 ]; then
+        chown 1000 "$img/opt/ch/cloud-hypervisor"
+        expect "Hypervisor= owned by a user" 1 \
+                "$hv /opt/ch/cloud-hypervisor is owned by uid 1000, not root; run chown root:root /opt/ch/cloud-hypervisor$" \
+                -- preflight
+        expect "Hypervisor= owned by the --allow-owner uid: passes" 0 "preflight passed" \
+                -- "$nestvirt" vm preflight train0 --root "$img" --allow-owner 1000
+        chown 0:0 "$img/opt/ch/cloud-hypervisor"
+else
+        ok "Hypervisor= owned by a user # SKIP not root: cannot chown"
+        ok "Hypervisor= owned by the --allow-owner uid # SKIP not root: cannot chown"
+fi
+chmod 0775 "$img/opt/ch/cloud-hypervisor"
+expect "Hypervisor= writable by its group" 1 \
+        "$hv /opt/ch/cloud-hypervisor is writable by its group \(mode 0775\); run chmod go-w /opt/ch/cloud-hypervisor$" \
+        -- preflight
+chmod 0755 "$img/opt/ch/cloud-hypervisor"
+chmod 0777 "$img/opt/ch"
+expect "Hypervisor= in a world-writable directory" 1 \
+        "$hv directory /opt/ch is writable by everyone \(mode 0777\); run chmod go-w /opt/ch$" -- preflight
+chmod 1777 "$img/opt"
+chmod 0755 "$img/opt/ch"
+expect "Hypervisor= under a sticky world-writable directory: refused too" 1 \
+        "$hv directory /opt is writable by everyone \(mode 1777\); run chmod go-w /opt$" -- preflight
+chmod 0755 "$img/opt"
+# A link is followed inside the root: its target is judged, and so is the link's directory.
+ln -s /opt/ch/cloud-hypervisor "$img/usr/local/bin/ch-link"
+sed -i 's|^Hypervisor=.*|Hypervisor=/usr/local/bin/ch-link|' "$conf"
+expect "Hypervisor= through a link: passes" 0 "preflight passed" -- preflight
+chmod 0775 "$img/opt/ch/cloud-hypervisor"
+expect "Hypervisor= through a link: the target is judged" 1 \
+        "Hypervisor=/usr/local/bin/ch-link: root runs it for every VM, but /opt/ch/cloud-hypervisor is writable by its group" \
+        -- preflight
+chmod 0755 "$img/opt/ch/cloud-hypervisor"
+chmod 0775 "$img/usr/local/bin"
+expect "Hypervisor= through a link: the link's directory is judged" 1 \
+        "Hypervisor=/usr/local/bin/ch-link: root runs it for every VM, but directory /usr/local/bin is writable by its group" \
+        -- preflight
+chmod 0755 "$img/usr/local/bin"
+rm "$img/usr/local/bin/ch-link"
+
 # ---- d. files ----
 write_conf "Cmdline=console=ttyS0 root=/dev/vda1 rw" "Disk=$vmdir/root.raw"
 chmod 0000 "$img/var/lib/cloud-hypervisor/vmlinux"

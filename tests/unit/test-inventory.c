@@ -231,6 +231,31 @@ static void test_vmd_domains(void **state) {
         assert_int_equal(system(cmd), 0);
 }
 
+/* reset_method: empty is "the kernel knows no reset"; an absent file (kernels before 5.15) is
+ * unknown, so the planner does not warn about it. */
+static void test_reset_method(void **state) {
+        static const char *const names[] = { "0000:00:05.0", "0000:00:06.0", "0000:00:07.0" };
+        char root[] = "/tmp/nestvirt-test-inventory-XXXXXX";
+        assert_non_null(mkdtemp(root));
+        for (size_t i = 0; i < ELEMENTSOF(names); i++) {
+                _cleanup_(freep) char *p = strjoin("/sys/bus/pci/devices/", names[i], "/modalias");
+                put_file(root, p, "pci:v000010DEd00002330sv000010DEsd000016C1bc03sc02i00\n");
+        }
+        put_file(root, "/sys/bus/pci/devices/0000:00:05.0/reset_method", "\n");
+        put_file(root, "/sys/bus/pci/devices/0000:00:06.0/reset_method", "flr bus\n");
+
+        Inventory inv;
+        assert_int_equal(inventory_load(root, 0, &inv), 0);   /* the generator's inventory too */
+        assert_int_equal(inv.n_devices, 3);
+        assert_int_equal(inv.devices[0].reset, PCI_RESET_NONE);
+        assert_int_equal(inv.devices[1].reset, PCI_RESET_AVAILABLE);
+        assert_int_equal(inv.devices[2].reset, PCI_RESET_UNKNOWN);
+        inventory_done(&inv);
+
+        _cleanup_(freep) char *cmd = strjoin("rm -rf ", root);
+        assert_int_equal(system(cmd), 0);
+}
+
 /* ---- captured sysfs fixtures: what the lab machines had ---- */
 
 static void test_fixture_virtio_2node_4dev(void **state) {
@@ -735,6 +760,7 @@ int main(void) {
                 cmocka_unit_test(test_stray_numa_node),
                 cmocka_unit_test(test_node_distances),
                 cmocka_unit_test(test_vmd_domains),
+                cmocka_unit_test(test_reset_method),
                 cmocka_unit_test(test_fixture_virtio_2node_4dev),
                 cmocka_unit_test(test_fixture_intel_8gpu_2node),
                 cmocka_unit_test(test_intel_8gpu_2node_files),

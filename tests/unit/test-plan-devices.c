@@ -112,11 +112,64 @@ static void test_stray_numa_node(void **state) {
         inventory_done(&inv);
 }
 
+/* ---- a device the kernel cannot reset ---- */
+
+static size_t count_no_reset(const Plan *p) {
+        size_t n = 0;
+        for (size_t i = 0; i < p->diagnostics.n; i++)
+                n += p->diagnostics.items[i].level == DIAG_WARNING &&
+                     strstr(p->diagnostics.items[i].message, "has no reset method");
+        return n;
+}
+
+/* Empty reset_method warns once per claimed device, naming it and its VM; "flr", an absent
+ * file (older kernels) and an unclaimed device say nothing. */
+static void test_no_reset_method(void **state) {
+        Inventory inv;
+        Config c;
+        Plan p;
+        inv_init(&inv);
+        add_node(&inv, 0, "0-7", 64);
+        add_iommu(&inv, "0000:00:02.0", "virtio_iommu");
+        add_dev(&inv, "0000:18:00.0", GPU, 0, 10, NULL);
+        add_dev(&inv, "0000:19:00.0", GPU, 0, 11, NULL);
+        add_dev(&inv, "0000:1a:00.0", GPU, 0, 12, NULL);
+        add_dev(&inv, "0000:1b:00.0", GPU, 0, 13, NULL);
+        inv.devices[0].reset = PCI_RESET_NONE;
+        inv.devices[1].reset = PCI_RESET_AVAILABLE;
+        inv.devices[3].reset = PCI_RESET_NONE;   /* not claimed */
+        inv_sort(&inv);
+        config(&c, "[VM train0]\nMemory=8G\nKernel=/k\nDevice=0000:18:00.0\nDevice=0000:19:00.0\n"
+                   "Device=0000:1a:00.0\n");
+        plan(&c, &inv, &p);
+        expect_no_errors(&p);
+        assert_int_equal(count_no_reset(&p), 1);
+        const Diagnostic *d = find(&p, DIAG_WARNING, "0000:18:00.0 (VM train0) has no reset method "
+                                   "(reset_method is empty)");
+        assert_string_equal(d->device, "0000:18:00.0");
+        assert_string_equal(d->vm, "train0");
+        assert_non_null(strstr(d->message, "stop and start the VM"));
+        plan_done(&p);
+        config_done(&c);
+
+        /* Bound to vfio-pci for no VM: still claimed, still warned, without a VM name. */
+        config(&c, "[Host]\nPassthrough=0000:1b:00.0\n");
+        plan(&c, &inv, &p);
+        expect_no_errors(&p);
+        assert_int_equal(count_no_reset(&p), 1);
+        d = find(&p, DIAG_WARNING, "0000:1b:00.0 (Passthrough=, for vfio-pci) has no reset method");
+        assert_null(d->vm);
+        plan_done(&p);
+        config_done(&c);
+        inventory_done(&inv);
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_id_match_skips_claimed_group),
                 cmocka_unit_test(test_address_in_claimed_group),
                 cmocka_unit_test(test_stray_numa_node),
+                cmocka_unit_test(test_no_reset_method),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }
