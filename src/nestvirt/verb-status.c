@@ -26,6 +26,7 @@ typedef struct Status {
         InitrdStatus initrd;            /* what nestvirt did in the initramfs */
         VmState *vms;                   /* per planned VM */
         char **problems;                /* one line each; none: all holds */
+        char **warnings;                /* the config's and plan's warnings: hold, but worth knowing */
 } Status;
 
 static void status_done(Status *s) {
@@ -37,6 +38,7 @@ static void status_done(Status *s) {
         free(s->vfio_node);
         initrd_status_done(&s->initrd);
         strv_free(s->problems);
+        strv_free(s->warnings);
 }
 
 static bool param_is_yes(const char *root, const char *module) {
@@ -63,9 +65,9 @@ static void collect_plan_errors(Status *s) {
         for (size_t k = 0; k < ELEMENTSOF(lists); k++)
                 for (size_t i = 0; i < lists[k]->n; i++) {
                         const Diagnostic *d = &lists[k]->items[i];
-                        char *line = d->level == DIAG_ERROR ? diag_format(d, /* with_level= */ false) : NULL;
+                        char *line = d->level <= DIAG_WARNING ? diag_format(d, /* with_level= */ false) : NULL;
                         if (line)
-                                (void) strv_push(&s->problems, line);
+                                (void) strv_push(d->level == DIAG_ERROR ? &s->problems : &s->warnings, line);
                 }
 }
 
@@ -219,6 +221,11 @@ static void print_json(const Status *s) {
         json_key(&w, "initramfs");
         initrd_status_json(&s->initrd, &w);
         json_vms(&w, s);
+        json_key(&w, "warnings");
+        json_begin_array(&w);
+        for (size_t i = 0; s->warnings && s->warnings[i]; i++)
+                json_string(&w, s->warnings[i]);
+        json_end_array(&w);
         json_key(&w, "problems");
         json_begin_array(&w);
         for (size_t i = 0; s->problems && s->problems[i]; i++)
@@ -257,6 +264,10 @@ static void print_text(const Status *s) {
         for (size_t v = 0; v < p->n_vms; v++)
                 printf("%-24s %-10s %s\n", p->vms[v].config->name, s->vms[v].st.load_state ?: "?",
                        s->vms[v].st.active_state ?: "?");
+        if (s->warnings)
+                printf("\nWarnings (they hold, but are worth knowing):\n");
+        for (size_t i = 0; s->warnings && s->warnings[i]; i++)
+                printf("  %s\n", s->warnings[i]);
         printf("\n%s\n", s->problems ? "Problems:" : "All holds.");
         for (size_t i = 0; s->problems && s->problems[i]; i++)
                 printf("  %s\n", s->problems[i]);

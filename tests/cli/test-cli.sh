@@ -214,6 +214,22 @@ assert s["unsafe_interrupts"] == {"wanted": False, "actual": False}
 assert len(s["problems"]) == 9, s["problems"]
 ' < <("$nestvirt" status --root "$img" --json) && ok "status --json" || not_ok "status --json"
 
+# A claimed device without a reset method: plan, check and status all warn, naming it and its VM.
+printf '' > "$img/sys/bus/pci/devices/0000:21:00.0/reset_method"
+for verb in plan check status; do
+        out=$("$nestvirt" $verb --root "$img" 2>&1)
+        check "$verb warns about a claimed device without a reset method" \
+                grep -qE '0000:21:00.0 \(VM train0\) has no reset method \(reset_method is empty\)' <<<"$out"
+done
+python3 -c '
+import json, sys
+s = json.load(sys.stdin)
+assert any("0000:21:00.0 (VM train0) has no reset method" in w for w in s["warnings"]), s["warnings"]
+assert not any("reset method" in p for p in s["problems"]), s["problems"]
+' < <("$nestvirt" status --root "$img" --json) && ok "status --json: the reset warning is a warning, not a problem" \
+        || not_ok "status --json: the reset warning is a warning, not a problem"
+rm -f "$img/sys/bus/pci/devices/0000:21:00.0/reset_method"
+
 
 echo "1..$n"
 [ "$failed" = 0 ]
