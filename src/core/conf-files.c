@@ -53,13 +53,9 @@ static bool report_unsafe(Diagnostics *d, Location where, const ConfPolicy *p, c
         return true;
 }
 
-/* Whoever can write a directory on the way can swap the file or plant a link: check each one
- * below the root, from the top down. DIR is resolved (no links). 1: safe, 0: refused. */
-static int check_directories(const char *root, const ConfPolicy *p, const char *dir, Diagnostics *d,
-                             Location where, const char *consequence) {
-        if (!p->check_ownership)
-                return 1;
-        _cleanup_(freep) char *prefix = strdup(dir);
+int conf_find_unsafe_component(const char *root, const ConfPolicy *p, const char *path, char **ret_path,
+                                char **ret_why, bool *ret_directory) {
+        _cleanup_(freep) char *prefix = strdup(path);
         if (!prefix)
                 return -ENOMEM;
         for (char *s = prefix + 1;; s++) {
@@ -68,24 +64,43 @@ static int check_directories(const char *root, const ConfPolicy *p, const char *
                 char saved = *s;
                 *s = 0;
                 if (prefix[1]) {
-                        _cleanup_(freep) char *full = path_under_root(root, prefix), *what = NULL;
+                        _cleanup_(freep) char *full = path_under_root(root, prefix);
                         struct stat st;
-                        if (!full || asprintf_safe(&what, "directory %s is ", prefix) < 0)
+                        if (!full)
                                 return -ENOMEM;
-                        if (stat(full, &st) < 0) {
-                                if (errno == ENOENT)
-                                        return 1;   /* nothing below to read: opening it says so */
-                                diag_add(d, DIAG_ERROR, where, NULL, NULL, "refusing to read: cannot check directory %s: %s%s",
-                                         prefix, strerror(errno), consequence);
-                                return 0;
+                        int r = stat(full, &st) < 0 ? -errno : conf_unsafe_owner(p, &st, prefix, ret_why);
+                        if (r != 0) {
+                                if (r != -ENOMEM && !(*ret_path = strdup(prefix)))
+                                        r = -ENOMEM;
+                                *ret_directory = r > 0 && S_ISDIR(st.st_mode);
+                                return r;
                         }
-                        if (report_unsafe(d, where, p, &st, what, prefix, consequence))
-                                return 0;
                 }
                 if (!saved)
-                        return 1;
+                        return 0;
                 *s = saved;
         }
+}
+
+/* Whoever can write a directory on the way can swap the file or plant a link: check each one
+ * below the root, from the top down. DIR is resolved (no links). 1: safe, 0: refused. */
+static int check_directories(const char *root, const ConfPolicy *p, const char *dir, Diagnostics *d,
+                             Location where, const char *consequence) {
+        if (!p->check_ownership)
+                return 1;
+        _cleanup_(freep) char *bad = NULL, *why = NULL;
+        bool directory;
+        int r = conf_find_unsafe_component(root, p, dir, &bad, &why, &directory);
+        if (r == 0 || r == -ENOENT)
+                return 1;   /* ENOENT: nothing below to read, opening it says so */
+        if (r == -ENOMEM)
+                return r;
+        if (r < 0)
+                diag_add(d, DIAG_ERROR, where, NULL, NULL, "refusing to read: cannot check directory %s: %s%s", bad,
+                         strerror(-r), consequence);
+        else
+                diag_add(d, DIAG_ERROR, where, NULL, NULL, "refusing to read: directory %s is %s%s", bad, why, consequence);
+        return 0;
 }
 
 static char *parent_of(const char *path) {

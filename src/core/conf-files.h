@@ -24,6 +24,12 @@ struct stat;
  * run chown root:root FIX", "writable by its group (mode 0775); run chmod go-w FIX"), 0 when it
  * passes, -ENOMEM. Looks only at ST. */
 int conf_unsafe_owner(const ConfPolicy *policy, const struct stat *st, const char *fix, char **ret);
+/* Walks PATH (resolved, no links) inside ROOT from its first directory down to PATH itself:
+ * whoever can write one of them can swap what lies below. Returns 1 with the first component
+ * POLICY refuses in *RET_PATH, the reason in *RET_WHY and whether it is a directory; 0 when
+ * all pass; -errno of a failed stat() with *RET_PATH set; -ENOMEM. */
+int conf_find_unsafe_component(const char *root, const ConfPolicy *policy, const char *path, char **ret_path,
+                                char **ret_why, bool *ret_directory);
 
 typedef struct ConfFile {
         char *logical;          /* /etc/nestvirt.conf.d/10-vm.conf */

@@ -6,6 +6,7 @@
 #include <sys/wait.h>
 
 #include "cloud-init-seed.h"
+#include "conf-files.h"
 #include "log.h"
 #include "util.h"
 #include "vm-paths.h"
@@ -34,18 +35,8 @@ static void unlink_and_freep(char **p) {
 }
 
 /* Root copies what the seed's inputs name into the guest: whoever could change them (or plant a
- * link to /etc/shadow among them) must be root. The config files' policy: owned by root, not
- * writable by group or others. Returns a sentence for a refusal, NULL when ST is safe. */
-static const char *unsafe_input(const struct stat *st, char *buf, size_t size) {
-        if (st->st_uid != 0)
-                snprintf(buf, size, "owned by uid %u, not root; run chown root:root on it", (unsigned) st->st_uid);
-        else if (st->st_mode & (S_IWGRP | S_IWOTH))
-                snprintf(buf, size, "writable by %s (mode %04o); run chmod go-w on it",
-                         st->st_mode & S_IWOTH ? "others" : "its group", (unsigned) (st->st_mode & 07777));
-        else
-                return NULL;
-        return buf;
-}
+ * link to /etc/shadow among them) must be root, by the config files' policy. */
+static const ConfPolicy seed_input_policy = { .check_ownership = true };
 
 /* Opened as genisoimage will open it (links followed), and only a regular file will do: a
  * FIFO would hang the build, a directory would become a directory inside the seed. */
@@ -76,9 +67,12 @@ static int check_input(const Setting *s, const char *where, const char *dir, siz
                                        "%sCloudInit=%s: %s is not a regular file; the seed takes the file's contents, "
                                        "put a file there",
                                        where, s->value, path);
-        char why[128];
+        _cleanup_(freep) char *why = NULL;
         struct stat link;
-        if (unsafe_input(&st, why, sizeof why))
+        int r = conf_unsafe_owner(&seed_input_policy, &st, path, &why);
+        if (r < 0)
+                return log_oom();
+        if (r > 0)
                 return log_error_errno(EPERM, "%sCloudInit=%s: refusing to copy %s into the guest's seed: %s%s",
                                        where, s->value, path,
                                        lstat(path, &link) >= 0 && S_ISLNK(link.st_mode) ? "it is a link to a file " : "",
@@ -310,15 +304,18 @@ static int add_network_config(const Setting *s, const char *where, const char *r
  * every missing file at once, so one edit fixes all. */
 static int collect_sources(const Setting *s, const char *where, const char *dir, const char **sources) {
         struct stat st;
-        char why[128];
+        _cleanup_(freep) char *why = NULL;
         /* A directory others can write lets them swap the files between this check and the copy. */
-        if (stat(dir, &st) >= 0 && unsafe_input(&st, why, sizeof why))
+        int r = stat(dir, &st) < 0 ? 0 : conf_unsafe_owner(&seed_input_policy, &st, dir, &why);
+        if (r < 0)
+                return log_oom();
+        if (r > 0)
                 return log_error_errno(EPERM, "%sCloudInit=%s: refusing to build the seed from %s: the directory is %s",
                                        where, s->value, dir, why);
         int ret = 0;
         for (size_t i = 0; i < ELEMENTSOF(seed_files); i++) {
                 bool present = false;
-                int r = check_input(s, where, dir, i, &present);
+                r = check_input(s, where, dir, i, &present);
                 if (r == -ENOMEM)
                         return r;
                 if (r < 0 && ret == 0)

@@ -235,35 +235,18 @@ static void check_devices(Preflight *p) {
 /* PATH (resolved inside the root) and each directory above it, from the top down: whoever
  * could write one could swap the binary root runs. 1: safe, 0: failed (said), -ENOMEM. */
 static int check_path_owner(Preflight *p, const Setting *hv, const char *path) {
-        _cleanup_(freep) char *prefix = strdup(path);
-        if (!prefix)
-                return -ENOMEM;
-        for (char *s = prefix + 1;; s++) {
-                if (*s && *s != '/')
-                        continue;
-                char saved = *s;
-                *s = 0;
-                _cleanup_(freep) char *full = path_under_root(p->root, prefix), *why = NULL;
-                struct stat st;
-                if (!full)
-                        return -ENOMEM;
-                if (stat(full, &st) < 0) {
-                        fail(p, hv->where, "Hypervisor=%s: cannot check %s%s (%s); check the permissions of its "
-                             "directories", hv->value, prefix, under(p), strerror(errno));
-                        return 0;
-                }
-                int r = conf_unsafe_owner(&p->policy, &st, prefix, &why);
-                if (r < 0)
-                        return r;
-                if (r > 0) {
-                        fail(p, hv->where, "Hypervisor=%s: root runs it for every VM, but %s%s is %s",
-                             hv->value, S_ISDIR(st.st_mode) ? "directory " : "", prefix, why);
-                        return 0;
-                }
-                if (!saved)
-                        return 1;
-                *s = saved;
-        }
+        _cleanup_(freep) char *bad = NULL, *why = NULL;
+        bool directory = false;
+        int r = conf_find_unsafe_component(p->root, &p->policy, path, &bad, &why, &directory);
+        if (r == -ENOMEM)
+                return r;
+        if (r < 0)
+                fail(p, hv->where, "Hypervisor=%s: cannot check %s%s (%s); check the permissions of its directories",
+                     hv->value, bad, under(p), strerror(-r));
+        else if (r > 0)
+                fail(p, hv->where, "Hypervisor=%s: root runs it for every VM, but %s%s is %s", hv->value,
+                     directory ? "directory " : "", bad, why);
+        return r == 0;
 }
 
 /* The binary after its links (TARGET, inside the root), and the directories that hold it and

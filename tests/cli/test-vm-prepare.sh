@@ -139,11 +139,11 @@ check "and no seed holds it" test ! -e "$iso"
 rm "$seed_dir/user-data"; ln -s user-data.real "$seed_dir/user-data"
 chmod 0622 "$seed_dir/user-data.real"
 expect "a user-data writable by group and others is refused" 1 \
-        "refusing to copy .*user-data into the guest's seed: it is a link to a file writable by others \(mode 0622\); run chmod go-w" -- prepare vm0
+        "refusing to copy .*user-data into the guest's seed: it is a link to a file writable by everyone \(mode 0622\); run chmod go-w" -- prepare vm0
 chmod 0600 "$seed_dir/user-data.real"
 chmod 0777 "$seed_dir"
 expect "a CloudInit= directory others can write is refused" 1 \
-        "refusing to build the seed from .*: the directory is writable by others \(mode 0777\); run chmod go-w" -- prepare vm0
+        "refusing to build the seed from .*: the directory is writable by everyone \(mode 0777\); run chmod go-w" -- prepare vm0
 chmod 0755 "$seed_dir"
 
 # genisoimage failing half-way: no seed, no temporary file.
