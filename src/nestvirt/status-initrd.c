@@ -64,10 +64,8 @@ static void json_exit(JsonWriter *w, int status) {
 void initrd_status_json(const InitrdStatus *s, JsonWriter *w) {
         const InitrdRecord *r = &s->record;
         json_begin_object(w);
-        json_key(w, "ran");
-        json_bool(w, s->ran);
-        json_key(w, "config");
-        json_string(w, initrd_status_config(s));
+        json_field_bool(w, "ran", s->ran);
+        json_field_string(w, "config", initrd_status_config(s));
         json_key(w, "files");
         json_begin_array(w);
         for (size_t i = 0; r->files && r->files[i]; i++)
@@ -80,14 +78,10 @@ void initrd_status_json(const InitrdStatus *s, JsonWriter *w) {
         json_begin_array(w);
         for (size_t i = 0; i < r->n_nodes; i++) {
                 json_begin_object(w);
-                json_key(w, "node");
-                json_uint(w, r->nodes[i].node);
-                json_key(w, "planned");
-                json_uint(w, r->nodes[i].planned);
-                json_key(w, "before");
-                json_uint(w, r->nodes[i].before);
-                json_key(w, "after");
-                json_uint(w, r->nodes[i].after);
+                json_field_uint(w, "node", r->nodes[i].node);
+                json_field_uint(w, "planned", r->nodes[i].planned);
+                json_field_uint(w, "before", r->nodes[i].before);
+                json_field_uint(w, "after", r->nodes[i].after);
                 json_end_object(w);
         }
         json_end_array(w);
@@ -99,10 +93,8 @@ void initrd_status_json(const InitrdStatus *s, JsonWriter *w) {
         json_begin_array(w);
         for (size_t i = 0; i < r->n_devices; i++) {
                 json_begin_object(w);
-                json_key(w, "address");
-                json_string(w, r->devices[i].address);
-                json_key(w, "bound");
-                json_bool(w, r->devices[i].bound);
+                json_field_string(w, "address", r->devices[i].address);
+                json_field_bool(w, "bound", r->devices[i].bound);
                 json_end_object(w);
         }
         json_end_array(w);
